@@ -1,0 +1,195 @@
+"""Thin request handlers: read parameters, call the backend, wrap the answer in `{success, data}`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .errors import InvalidRequest
+from .faults import FaultRule
+from .models import OnDemandBackend
+
+
+def _backend(request: Request) -> OnDemandBackend:
+    return request.app.state.backend  # type: ignore[no-any-return]
+
+
+def ok(data: Any = None, status: int = 200, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"success": True}
+    if data is not None:
+        body["data"] = data
+    body.update(extra)
+    return JSONResponse(body, status_code=status)
+
+
+async def json_body(request: Request) -> Any:
+    raw = await request.body()
+    if not raw:
+        raise InvalidRequest("a JSON request body is required")
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        raise InvalidRequest(f"the request body is not valid JSON: {exc}") from None
+
+
+def _query(request: Request) -> dict[str, str]:
+    return dict(request.query_params)
+
+
+def _media_id(request: Request) -> str:
+    return str(request.path_params["mediaId"])
+
+
+# -- media ------------------------------------------------------------------------------------------
+
+async def create_media(request: Request) -> Response:
+    return ok(_backend(request).create_media(await json_body(request)), status=201)
+
+
+async def list_media(request: Request) -> Response:
+    data, pagination = _backend(request).list_media(_query(request))
+    return ok(data, pagination=pagination)
+
+
+async def get_media(request: Request) -> Response:
+    return ok(_backend(request).get_media(_media_id(request)))
+
+
+async def update_media(request: Request) -> Response:
+    return ok(_backend(request).updated_media(_media_id(request), await json_body(request)))
+
+
+async def delete_media(request: Request) -> Response:
+    _backend(request).delete_media(_media_id(request))
+    return ok()
+
+
+async def update_source_access(request: Request) -> Response:
+    return ok(_backend(request).updated_source_access(_media_id(request), await json_body(request)))
+
+
+async def update_mp4_support(request: Request) -> Response:
+    return ok(_backend(request).updated_mp4_support(_media_id(request), await json_body(request)))
+
+
+async def input_info(request: Request) -> Response:
+    return ok(_backend(request).retrieve_media_input_info(_media_id(request)))
+
+
+# -- playback ids -----------------------------------------------------------------------------------
+
+async def create_playback_id(request: Request) -> Response:
+    body = await json_body(request)
+    return ok(_backend(request).create_media_playback_id(_media_id(request), body), status=201)
+
+
+async def list_playback_ids(request: Request) -> Response:
+    return ok(_backend(request).list_playback_ids(_media_id(request)))
+
+
+async def delete_playback_id(request: Request) -> Response:
+    _backend(request).delete_media_playback_id(_media_id(request), request.query_params.get("playbackId"))
+    return ok()
+
+
+async def get_playback_id(request: Request) -> Response:
+    playback_id = str(request.path_params["playbackId"])
+    return ok(_backend(request).get_playback_id(_media_id(request), playback_id))
+
+
+# -- tracks -----------------------------------------------------------------------------------------
+
+async def add_track(request: Request) -> Response:
+    return ok(_backend(request).add_media_track(_media_id(request), await json_body(request)), status=201)
+
+
+async def update_track(request: Request) -> Response:
+    track_id = str(request.path_params["trackId"])
+    return ok(_backend(request).update_media_track(_media_id(request), track_id, await json_body(request)))
+
+
+async def delete_track(request: Request) -> Response:
+    _backend(request).delete_media_track(_media_id(request), str(request.path_params["trackId"]))
+    return ok()
+
+
+# -- direct uploads ---------------------------------------------------------------------------------
+
+def _upload_url(request: Request, upload_id: str) -> str:
+    return str(request.url_for("receive_upload", uploadId=upload_id))
+
+
+async def create_upload(request: Request) -> Response:
+    upload = _backend(request).direct_upload_video_media(await json_body(request))
+    return ok(upload.view(_upload_url(request, upload.upload_id)), status=201)
+
+
+async def list_uploads(request: Request) -> Response:
+    uploads, pagination = _backend(request).list_uploads(_query(request))
+    data = [upload.view(_upload_url(request, upload.upload_id)) for upload in uploads]
+    return ok(data, pagination=pagination)
+
+
+async def cancel_upload(request: Request) -> Response:
+    return ok(_backend(request).cancel_upload(str(request.path_params["uploadId"])))
+
+
+async def receive_upload(request: Request) -> Response:
+    """The upload URL itself (a signed storage URL at FastPix): PUT the file's bytes here."""
+    size = len(await request.body())
+    media_id = _backend(request).receive_upload(str(request.path_params["uploadId"]), size)
+    return ok({"mediaId": media_id})
+
+
+# -- control ----------------------------------------------------------------------------------------
+
+async def health(request: Request) -> Response:
+    return ok({"media": len(_backend(request).media)})
+
+
+async def reset(request: Request) -> Response:
+    request.app.state.backend.reset()
+    request.app.state.journal.clear()
+    request.app.state.faults.clear()
+    return ok()
+
+
+async def journal(request: Request) -> Response:
+    return ok(request.app.state.journal.entries())
+
+
+async def clear_journal(request: Request) -> Response:
+    request.app.state.journal.clear()
+    return ok()
+
+
+async def list_faults(request: Request) -> Response:
+    return ok(request.app.state.faults.rules())
+
+
+async def add_fault(request: Request) -> Response:
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise InvalidRequest("a fault rule is a JSON object")
+    try:
+        rule = FaultRule.from_json(body)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest(f"invalid fault rule: {exc}") from None
+    return ok(request.app.state.faults.add(rule).to_json(), status=201)
+
+
+async def clear_faults(request: Request) -> Response:
+    request.app.state.faults.clear()
+    return ok()
+
+
+async def set_processing_delay(request: Request) -> Response:
+    body = await json_body(request)
+    delay = body.get("seconds") if isinstance(body, dict) else None
+    if not isinstance(delay, (int, float)) or delay < 0:
+        raise InvalidRequest("seconds must be a number of seconds, 0 or more")
+    request.app.state.backend.processing_delay = float(delay)
+    return ok({"seconds": float(delay)})

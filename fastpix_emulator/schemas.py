@@ -1,0 +1,180 @@
+"""Request-body schemas of the on-demand operations, transcribed from FastPix's OpenAPI spec.
+
+The emulator checks every body against these with `jsonschema`, so a request the real API would reject
+is rejected here too, with a description that names the offending field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft4Validator
+from jsonschema.exceptions import ValidationError
+
+from .errors import InvalidRequest
+
+ACCESS_POLICIES = ["public", "private", "drm"]
+RESOLUTIONS = ["2160p", "1440p", "1080p", "720p", "480p"]
+MEDIA_QUALITIES = ["standard", "pro", "premium"]
+CREATE_MP4_SUPPORT = ["capped_4k", "audioOnly", "audioOnly,capped_4k"]
+UPDATE_MP4_SUPPORT = ["none", *CREATE_MP4_SUPPORT]
+
+_METADATA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": {"type": "string", "maxLength": 255},
+    "maxProperties": 10,
+}
+_TEXT_255: dict[str, Any] = {"type": "string", "maxLength": 255}
+_RULES: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "defaultPolicy": {"type": "string", "enum": ["allow", "deny"]},
+        "allow": {"type": "array", "items": {"type": "string"}},
+        "deny": {"type": "array", "items": {"type": "string"}},
+    },
+}
+_ACCESS_RESTRICTIONS: dict[str, Any] = {
+    "type": "object",
+    "properties": {"domains": _RULES, "userAgents": _RULES},
+}
+_VIDEO_INPUT: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "url"],
+    "properties": {
+        "type": {"type": "string"},
+        "url": {"type": "string", "minLength": 1},
+        "startTime": {"type": "integer"},
+        "endTime": {"type": "integer"},
+    },
+}
+_MEDIA_SETTINGS: dict[str, Any] = {
+    "metadata": _METADATA,
+    "title": _TEXT_255,
+    "creatorId": _TEXT_255,
+    "drmConfigurationId": {"type": "string"},
+    "accessPolicy": {"type": "string", "enum": ACCESS_POLICIES},
+    "mp4Support": {"type": "string", "enum": CREATE_MP4_SUPPORT},
+    "sourceAccess": {"type": "boolean"},
+    "optimizeAudio": {"type": "boolean"},
+    "maxResolution": {"type": "string", "enum": RESOLUTIONS},
+    "mediaQuality": {"type": "string", "enum": MEDIA_QUALITIES},
+    "chapters": {"type": "boolean"},
+    "namedEntities": {"type": "boolean"},
+    "accessRestrictions": _ACCESS_RESTRICTIONS,
+    "summary": {
+        "type": "object",
+        "properties": {
+            "generate": {"type": "boolean"},
+            "summaryLength": {"type": "integer", "minimum": 30, "maximum": 250},
+        },
+    },
+    "moderation": {
+        "type": "object",
+        "properties": {"type": {"type": "string", "enum": ["video", "audio", "av"]}},
+    },
+}
+
+CREATE_MEDIA = {
+    "type": "object",
+    "required": ["accessPolicy", "inputs"],
+    "properties": {
+        **_MEDIA_SETTINGS,
+        "inputs": {"type": "array", "minItems": 1, "items": {"type": "object", "required": ["type"]}},
+    },
+}
+UPDATE_MEDIA = {
+    "type": "object",
+    "properties": {"metadata": _METADATA, "title": _TEXT_255, "creatorId": _TEXT_255},
+}
+UPDATE_SOURCE_ACCESS = {
+    "type": "object",
+    "required": ["sourceAccess"],
+    "properties": {"sourceAccess": {"type": "boolean"}},
+}
+UPDATE_MP4_SUPPORT_BODY = {
+    "type": "object",
+    "required": ["mp4Support"],
+    "properties": {"mp4Support": {"type": "string", "enum": UPDATE_MP4_SUPPORT}},
+}
+CREATE_PLAYBACK_ID = {
+    "type": "object",
+    "required": ["accessPolicy"],
+    "properties": {
+        "accessPolicy": {"type": "string", "enum": ACCESS_POLICIES},
+        "accessRestrictions": _ACCESS_RESTRICTIONS,
+        "drmConfigurationId": {"type": "string"},
+        "resolution": {"type": "string", "enum": RESOLUTIONS},
+    },
+}
+_TRACK_FIELDS: dict[str, Any] = {
+    "url": {"type": "string", "minLength": 1},
+    "languageCode": {"type": "string"},
+    "languageName": {"type": "string"},
+}
+ADD_TRACK = {
+    "type": "object",
+    "required": ["tracks"],
+    "properties": {
+        "tracks": {
+            "type": "object",
+            "required": ["url", "type", "languageCode", "languageName"],
+            "properties": {**_TRACK_FIELDS, "type": {"type": "string", "enum": ["audio", "subtitle"]}},
+        }
+    },
+}
+UPDATE_TRACK = {"type": "object", "required": ["url", "languageCode", "languageName"], "properties": _TRACK_FIELDS}
+DIRECT_UPLOAD = {
+    "type": "object",
+    "required": ["corsOrigin"],
+    "properties": {
+        "corsOrigin": {"type": "string"},
+        "pushMediaSettings": {
+            "type": "object",
+            "required": ["accessPolicy"],
+            "properties": {**_MEDIA_SETTINGS, "inputs": {"type": "array"}},
+        },
+    },
+}
+
+
+def field_path(error: ValidationError) -> str:
+    """`inputs[0].url`-style path of the field a validation error is about."""
+    path = ""
+    for part in error.absolute_path:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    if error.validator == "required" and isinstance(error.instance, dict):
+        missing = next((name for name in error.validator_value if name not in error.instance), "")
+        path = f"{path}.{missing}" if path else missing
+    return path or "body"
+
+
+def _describe(error: ValidationError) -> str:
+    field = field_path(error)
+    match error.validator:
+        case "required":
+            return f"{field} is required"
+        case "enum":
+            allowed = ", ".join(map(str, error.validator_value))
+            return f"{field} must be one of: {allowed}"
+        case "maxLength":
+            return f"{field} must be at most {error.validator_value} characters"
+        case "maxProperties":
+            return f"{field} may have at most {error.validator_value} keys"
+        case "type":
+            return f"{field} must be of type {error.validator_value}"
+        case _:
+            return f"{field}: {error.message}"
+
+
+_VALIDATORS: dict[int, Draft4Validator] = {}
+
+
+def validate(body: Any, schema: dict[str, Any]) -> dict[str, Any]:
+    """Return `body` when it fits `schema`; otherwise raise InvalidRequest naming the field."""
+    validator = _VALIDATORS.get(id(schema))
+    if validator is None:
+        validator = _VALIDATORS[id(schema)] = Draft4Validator(schema)
+    error = min(validator.iter_errors(body), key=lambda e: len(list(e.absolute_path)), default=None)
+    if error is not None:
+        raise InvalidRequest(_describe(error))
+    return body

@@ -1,0 +1,109 @@
+"""Run the emulator on uvicorn: in a background thread (tests, benchmarks) or in the foreground (CLI)."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from typing import Any
+
+import uvicorn
+
+from .app import Credentials, create_app
+from .faults import FaultInjector, FaultRule, Journal
+from .models import OnDemandBackend
+from .store import SqliteStore
+
+
+class EmulatorServer:
+    """A FastPix emulator on a loopback port. `with EmulatorServer(...) as emulator:` starts and stops it."""
+
+    def __init__(
+        self,
+        *,
+        access_token_id: str = "emulator-token",
+        secret_key: str = "emulator-secret",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        db: str | None = None,
+        processing_delay: float = 0.0,
+        faults: list[FaultRule] | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.credentials = Credentials(access_token_id, secret_key)
+        self.backend = OnDemandBackend(processing_delay=processing_delay, store=SqliteStore(db) if db else None)
+        self.faults = FaultInjector(seed)
+        for rule in faults or []:
+            self.faults.add(rule)
+        self.journal = Journal()
+        self.app = create_app(self.credentials, backend=self.backend, faults=self.faults, journal=self.journal)
+        self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.bind((host, port))
+        self.host = host
+        self.port: int = self._socket.getsockname()[1]
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """The value for FASTPIX_API_URL / fastpix:apiUrl."""
+        return f"{self.base_url}/v1"
+
+    def _config(self) -> uvicorn.Config:
+        return uvicorn.Config(
+            self.app, log_level="warning", access_log=False, lifespan="off",
+            http="httptools", loop="uvloop", timeout_keep_alive=30,
+        )
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until SIGINT/SIGTERM (uvicorn installs the handlers)."""
+        self._server = uvicorn.Server(self._config())
+        self._server.run(sockets=[self._socket])
+
+    def start(self) -> EmulatorServer:
+        self._server = uvicorn.Server(self._config())
+        # Signal handlers belong to the main thread's owner (pytest, the benchmark), not to us.
+        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._socket]},
+                                        name="fastpix-emulator", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the FastPix emulator did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self._socket.close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+
+def quiet_dropped_connection_logs() -> None:
+    """An injected dropped connection is an expected event, not an error worth a traceback."""
+
+    class _DropFilter(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            return "fault injection: connection dropped" not in str(record.exc_info[1] if record.exc_info else "")
+
+    logging.getLogger("uvicorn.error").addFilter(_DropFilter())
+
+
+quiet_dropped_connection_logs()
