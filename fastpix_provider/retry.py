@@ -1,0 +1,63 @@
+"""When to retry a FastPix request and how long to wait: a few pure functions, so tests pin them down.
+
+FastPix's spec (x-fastpix-retries) retries 408, 429, 500, 502, 503 and 504 and connection errors with
+exponential backoff from 1 s, capped at 10 s. We follow it for GET, PATCH and DELETE, which are
+idempotent. A POST that creates a media is only retried when the request provably never reached
+FastPix (the connection was refused); anything else could duplicate the media, so the caller must
+first look for what the failed POST may have created.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def _full_jitter(delay: float) -> float:
+    return random.uniform(delay / 2, delay)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    initial_delay: float = 1.0
+    max_delay: float = 10.0
+    multiplier: float = 2.0
+    max_retry_after: float = 60.0
+    jitter: Callable[[float], float] = field(default=_full_jitter, compare=False)
+
+    def should_retry(self, method: str, attempt: int, *, status: int | None = None, request_sent: bool = True) -> bool:
+        """`attempt` counts from 1. `status` is None when no HTTP answer came back."""
+        if attempt >= self.max_attempts:
+            return False
+        if status == 429:
+            # Rate limiting turns a request away before it is acted on: safe for any method.
+            return True
+        if method.upper() not in IDEMPOTENT_METHODS:
+            # Only safe when FastPix never saw the request.
+            return status is None and not request_sent
+        if status is None:
+            return True
+        return status in RETRYABLE_STATUSES
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Seconds to wait before attempt `attempt + 1`. A server's Retry-After wins when given."""
+        if retry_after is not None and retry_after >= 0:
+            return min(retry_after, self.max_retry_after)
+        backoff = min(self.initial_delay * self.multiplier ** (attempt - 1), self.max_delay)
+        return self.jitter(backoff)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds; HTTP dates are rare from APIs and treated as absent."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None

@@ -1,0 +1,98 @@
+"""The quick-start demo: the whole lifecycle of a media catalog against the local FastPix emulator.
+
+1. start `python -m fastpix_emulator` on a free loopback port;
+2. `pulumi up` the catalog in media.yaml (a real engine, a file:// backend under .pulumi-state/);
+3. remove one entry from the catalog and `pulumi up` again: that media is deleted in FastPix;
+4. show that FastPix (the emulator) answers 404 for it, then destroy the stack and stop.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pulumi_local import LocalStack, program_file  # noqa: E402
+
+TOKEN, SECRET = "demo-token", "demo-secret-key"
+
+
+def say(text: str) -> None:
+    print(f"\n==> {text}", flush=True)
+
+
+def start_emulator() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fastpix_emulator", "--port", "0", "--processing-delay", "0",
+         "--access-token-id", TOKEN, "--secret-key", SECRET],
+        cwd=ROOT, stdout=subprocess.PIPE, text=True,
+    )
+    assert process.stdout is not None
+    first_line = process.stdout.readline().strip()
+    if not first_line.startswith("FASTPIX_API_URL="):
+        process.kill()
+        raise SystemExit(f"the emulator did not start: {first_line!r}")
+    return process, first_line.split("=", 1)[1]
+
+
+def main() -> int:
+    work_dir = ROOT / ".pulumi-state" / "demo"
+    shutil.rmtree(work_dir, ignore_errors=True)
+    say("Starting the local FastPix emulator")
+    emulator, api_url = start_emulator()
+    print(f"FASTPIX_API_URL={api_url}")
+    catalog_dir = Path(tempfile.mkdtemp(prefix="fastpix-demo-"))
+    try:
+        catalog = yaml.safe_load((ROOT / "media.yaml").read_text())
+        catalog_file = catalog_dir / "media.yaml"
+        catalog_file.write_text(yaml.safe_dump(catalog))
+        os.environ["FASTPIX_CATALOG"] = str(catalog_file)
+
+        stack = LocalStack.create(
+            work_dir, program=program_file(ROOT / "__main__.py"), stack_name="demo",
+            config={"fastpix:apiUrl": api_url, "fastpix:accessTokenId": TOKEN},
+            secrets={"fastpix:secretKey": SECRET},
+        )
+        say(f"pulumi up: creating the {len(catalog)} media of media.yaml")
+        stack.up(on_output=print)
+        outputs = stack.outputs()
+
+        removed = next(iter(catalog))
+        removed_id = outputs[removed]["id"]
+        del catalog[removed]
+        catalog_file.write_text(yaml.safe_dump(catalog))
+        say(f"Removing '{removed}' from the catalog, then pulumi up")
+        stack.up(on_output=print)
+
+        say(f"Asking FastPix for '{removed}' ({removed_id})")
+        answer = httpx.get(f"{api_url}/on-demand/{removed_id}", auth=(TOKEN, SECRET))
+        print(f"GET /v1/on-demand/{removed_id} -> {answer.status_code} {answer.json()}")
+        if answer.status_code != 404:
+            print("unexpected: the media still exists", file=sys.stderr)
+            return 1
+        kept = [outputs[key]["id"] for key in catalog]
+        statuses = [httpx.get(f"{api_url}/on-demand/{media_id}", auth=(TOKEN, SECRET)).status_code for media_id in kept]
+        print(f"the other {len(kept)} media answer {statuses}")
+
+        say("Cleaning up: pulumi destroy")
+        stack.destroy(on_output=print)
+        stack.remove()
+        say("Done: created, deleted by removing it from the catalog, and cleaned up.")
+        return 0
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+        shutil.rmtree(catalog_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
