@@ -113,27 +113,32 @@ class MediaRecord:
         ready = status == "Ready"
         first_playback = self.playback_ids[0]["id"] if self.playback_ids else None
         data: dict[str, Any] = {
-            "thumbnail": f"https://images.fastpix.com/{first_playback}/thumbnail.png"
-            if ready and first_playback
-            else None,
             "id": self.id,
             "workspaceId": WORKSPACE_ID,
             "metadata": self.metadata,
             "mediaQuality": self.media_quality,
-            "title": self.title,
             "maxResolution": self.max_resolution,
             "sourceResolution": self.max_resolution,
             "status": status,
             "mp4Support": self.mp4_support,
             "sourceAccess": self.source_access,
             "playbackIds": self.playback_ids,
-            "tracks": self._video_tracks(ready) + self.tracks,
+            # Audio and subtitle tracks are listed as AudioTrack/SubtitleTrack show them (no url).
+            # The spec's `oneOf` cannot tell an AudioTrack from a VideoTrack (VideoTrack constrains
+            # nothing), so no validator accepts a media with such a track: a defect of the spec, see
+            # tests/test_emulator_api.py::test_audio_tracks_hit_the_specs_ambiguous_one_of.
+            "tracks": self._video_tracks(ready) + [{k: v for k, v in t.items() if k != "url"} for t in self.tracks],
             "generatedSubtitles": [],
             "isAudioOnly": False,
             "subtitleAvailable": any(t["type"] == "subtitle" for t in self.tracks),
             "createdAt": _timestamp(self.created_at),
             "updatedAt": _timestamp(self.updated_at),
         }
+        # Absent rather than null: the PATCH answers' schemas (Update-Media, Media) do not allow null.
+        if ready and first_playback:
+            data["thumbnail"] = f"https://images.fastpix.com/{first_playback}/thumbnail.png"
+        if self.title is not None:
+            data["title"] = self.title
         if self.creator_id is not None:
             data["creatorId"] = self.creator_id
         if ready:
@@ -265,7 +270,7 @@ class OnDemandBackend:
             raise InvalidRequest("inputs must contain one input of type video with a url")
         for index, item in enumerate(inputs):
             if item.get("type") == "video":
-                schemas.validate(item, schemas._VIDEO_INPUT)
+                schemas.validate(item, schemas.VIDEO_INPUT, prefix=f"inputs[{index}]")
                 _require_fetchable_url(item["url"], f"inputs[{index}].url")
         record = self._new_media(body, inputs)
         return record.created_view()

@@ -37,7 +37,7 @@ _ACCESS_RESTRICTIONS: dict[str, Any] = {
     "type": "object",
     "properties": {"domains": _RULES, "userAgents": _RULES},
 }
-_VIDEO_INPUT: dict[str, Any] = {
+VIDEO_INPUT: dict[str, Any] = {
     "type": "object",
     "required": ["type", "url"],
     "properties": {
@@ -148,8 +148,10 @@ def field_path(error: ValidationError) -> str:
     return path or "body"
 
 
-def _describe(error: ValidationError) -> str:
+def _describe(error: ValidationError, prefix: str) -> str:
     field = field_path(error)
+    if prefix:
+        field = prefix if field == "body" else f"{prefix}.{field}"
     match error.validator:
         case "required":
             return f"{field} is required"
@@ -169,12 +171,15 @@ def _describe(error: ValidationError) -> str:
 _VALIDATORS: dict[int, Draft4Validator] = {}
 
 
-def validate(body: Any, schema: dict[str, Any]) -> dict[str, Any]:
-    """Return `body` when it fits `schema`; otherwise raise InvalidRequest naming the field."""
+def validate(body: Any, schema: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Return `body` when it fits `schema`; otherwise raise InvalidRequest naming the field.
+
+    `prefix` is where `body` sits in the whole request, for a part validated on its own.
+    """
     validator = _VALIDATORS.get(id(schema))
     if validator is None:
         validator = _VALIDATORS[id(schema)] = Draft4Validator(schema)
     error = min(validator.iter_errors(body), key=lambda e: len(list(e.absolute_path)), default=None)
     if error is not None:
-        raise InvalidRequest(_describe(error))
+        raise InvalidRequest(_describe(error, prefix))
     return body

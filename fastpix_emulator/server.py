@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import socket
 import threading
 import time
@@ -64,8 +65,17 @@ class EmulatorServer:
 
     def serve_forever(self) -> None:
         """Serve in this thread until SIGINT/SIGTERM (uvicorn installs the handlers)."""
-        self._server = uvicorn.Server(self._config())
-        self._server.run(sockets=[self._socket])
+        server = self._server = uvicorn.Server(self._config())
+        # uvicorn re-raises a caught signal once it has shut down, which would make the exit status
+        # "killed by SIGTERM"; stopping on request is success, so handle the signals ourselves.
+        server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+
+        def stop(_signum: int, _frame: Any) -> None:
+            server.should_exit = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        server.run(sockets=[self._socket])
 
     def start(self) -> EmulatorServer:
         self._server = uvicorn.Server(self._config())

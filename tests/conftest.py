@@ -1,0 +1,87 @@
+"""Shared fixtures: one emulator per session (reset before each test), throw-away engine stacks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fastpix_emulator import EmulatorServer
+from pulumi_local import EngineToolchain, LocalStack, find_toolchain, program_file
+from tests.support.builders import ACCESS_TOKEN_ID, SECRET_KEY
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(access_token_id=ACCESS_TOKEN_ID, secret_key=SECRET_KEY, processing_delay=0.0) as server:
+        yield server
+
+
+@pytest.fixture
+def emulator(emulator_server: EmulatorServer) -> EmulatorServer:
+    """The session's emulator, emptied: no media, no faults, an empty journal, no processing delay."""
+    emulator_server.backend.reset()
+    emulator_server.backend.processing_delay = 0.0
+    emulator_server.faults.clear()
+    emulator_server.journal.clear()
+    return emulator_server
+
+
+@pytest.fixture
+def api(emulator: EmulatorServer) -> Iterator[httpx.Client]:
+    """A plain HTTP client of the emulator's API, authenticated."""
+    with httpx.Client(base_url=emulator.api_url, auth=(ACCESS_TOKEN_ID, SECRET_KEY), timeout=10) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def toolchain() -> EngineToolchain:
+    return find_toolchain()
+
+
+StackFactory = Callable[..., LocalStack]
+
+
+@pytest.fixture
+def make_stack(tmp_path: Path, toolchain: EngineToolchain) -> Iterator[StackFactory]:
+    """Create throw-away stacks on a file:// backend under tmp_path; removed after the test."""
+    created: list[LocalStack] = []
+
+    def make(program: Callable[[], None], *, stack_name: str = "test", work_dir: Path | None = None,
+             **kwargs: Any) -> LocalStack:
+        stack = LocalStack.create(work_dir or tmp_path / "pulumi", program=program, stack_name=stack_name,
+                                  toolchain=toolchain, **kwargs)
+        created.append(stack)
+        return stack
+
+    yield make
+    for stack in created:
+        try:
+            stack.remove()
+        except Exception:  # noqa: BLE001 - a stack that still holds resources is the test's own finding
+            pass
+
+
+@pytest.fixture
+def catalog_stack(emulator: EmulatorServer, make_stack: StackFactory, tmp_path: Path,
+                  monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
+    """A stack of the project's real program, reading the catalog file this fixture returns."""
+    from tests.support.builders import CatalogFile
+
+    def make(entries: dict[str, Any] | None = None, *, secret_key: str = SECRET_KEY, **kwargs: Any) -> Any:
+        catalog = CatalogFile(tmp_path / "media.yaml", entries or {})
+        monkeypatch.setenv("FASTPIX_CATALOG", str(catalog.path))
+        stack = make_stack(
+            program_file(PROJECT_ROOT / "__main__.py"),
+            config={"fastpix:apiUrl": emulator.api_url, "fastpix:accessTokenId": ACCESS_TOKEN_ID},
+            secrets={"fastpix:secretKey": secret_key},
+            **kwargs,
+        )
+        return stack, catalog
+
+    return make

@@ -1,0 +1,70 @@
+"""Check emulator answers against FastPix's official OpenAPI spec (../shared/fastpix-api/openapi.yaml)."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from openapi_core import OpenAPI
+from openapi_core.datatypes import RequestParameters
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "fastpix-api" / "openapi.yaml"
+SPEC_HOST = "https://api.fastpix.com"
+
+
+def spec_path() -> Path:
+    if not SPEC_PATH.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"FastPix's OpenAPI spec is missing at {SPEC_PATH}; CI must have ../shared beside the clone")
+        pytest.skip(f"FastPix's OpenAPI spec is not at {SPEC_PATH}")
+    return SPEC_PATH
+
+
+@functools.cache
+def _openapi(path: Path) -> OpenAPI:
+    return OpenAPI.from_file_path(str(path))
+
+
+class _Request:
+    """An httpx request as openapi-core sees it, moved onto the spec's server so paths resolve."""
+
+    def __init__(self, request: httpx.Request) -> None:
+        url = urlsplit(str(request.url))
+        self.host_url = SPEC_HOST
+        self.path = url.path
+        self.method = request.method.lower()
+        self.body = request.content or None
+        self.content_type = request.headers.get("content-type", "application/json")
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(parse_qs(url.query)),
+            header=Headers(dict(request.headers)),
+            cookie=ImmutableMultiDict(),
+        )
+
+
+class _Response:
+    def __init__(self, response: httpx.Response) -> None:
+        self.status_code = response.status_code
+        self.content_type = response.headers.get("content-type", "")
+        self.headers = Headers(dict(response.headers))
+        self.data = response.content
+
+
+def assert_matches_spec(response: httpx.Response) -> dict[str, Any]:
+    """Fail unless the response is what the spec allows for its operation; return its JSON body."""
+    _openapi(spec_path()).validate_response(_Request(response.request), _Response(response))
+    body = response.json()
+    assert isinstance(body, dict)
+    if response.is_success:
+        assert body["success"] is True
+    else:
+        assert body["success"] is False
+        assert body["error"]["code"] == response.status_code
+        assert body["error"]["message"] and body["error"]["description"]
+    return body
