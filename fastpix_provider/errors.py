@@ -75,8 +75,8 @@ class InvalidRequestError(APIError):
 
 class AuthenticationError(APIError):
     hint = (
-        "Check the credentials: `pulumi config set fastpix:accessTokenId <id>` and "
-        "`pulumi config set --secret fastpix:secretKey <key>` (or FASTPIX_USERNAME / FASTPIX_PASSWORD)."
+        "Check the credentials in FASTPIX_USERNAME (Access Token ID) and FASTPIX_PASSWORD (Secret Key), "
+        "and that fastpix:apiUrl points at the workspace's API."
     )
 
 

@@ -68,8 +68,7 @@ class MediaProvider(ResourceProvider):
     # -- configuration ------------------------------------------------------------------------------
 
     def configure(self, req: ConfigureRequest) -> None:
-        keys = ("fastpix:apiUrl", "fastpix:accessTokenId", "fastpix:secretKey")
-        self._settings = ProviderSettings.resolve({key: req.config.get(key) for key in keys}, os.environ)
+        self._settings = ProviderSettings.resolve({"fastpix:apiUrl": req.config.get("fastpix:apiUrl")}, os.environ)
 
     def _client(self) -> FastPixClient:
         settings = self._settings or ProviderSettings.resolve({}, os.environ)

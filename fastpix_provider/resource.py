@@ -9,7 +9,9 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
+from .errors import ConfigurationError
 from .provider import MediaProvider
+from .settings import CREDENTIAL_CONFIG_KEYS, refuse_credentials_in_config
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
 
@@ -108,11 +110,20 @@ class Media(Resource, module="fastpix", name="Media"):
         for output in ("media_id", "status", "playback_ids", "playback_url", "thumbnail_url", "duration",
                        "created_at", "owner_tag"):
             props[output] = None
+        _refuse_credentials_in_stack_config()
         super().__init__(MediaProvider(), resource_name, props, opts)
 
     @classmethod
     def from_args(cls, resource_name: str, args: MediaArgs, opts: pulumi.ResourceOptions | None = None) -> Media:
         return cls(resource_name, **asdict(args), opts=opts)
+
+
+def _refuse_credentials_in_stack_config() -> None:
+    config = pulumi.Config("fastpix")
+    try:
+        refuse_credentials_in_config({key: config.get(key.split(":", 1)[1]) for key in CREDENTIAL_CONFIG_KEYS})
+    except ConfigurationError as error:
+        raise pulumi.RunError(str(error)) from None
 
 
 def _create_timeout_seconds(opts: pulumi.ResourceOptions | None) -> float | None:

@@ -79,6 +79,12 @@ class LocalStack:
     def set_program(self, program: Program) -> None:
         self.stack.workspace.program = program
 
+    def set_env(self, name: str, value: str) -> None:
+        """Change a variable of the engine's environment (and so of the provider processes it starts)."""
+        self.env[name] = value
+        env_vars = self.stack.workspace.env_vars
+        env_vars[name] = value
+
     def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
         self.stack.set_config(key, auto.ConfigValue(value=value, secret=secret))
 

@@ -59,8 +59,8 @@ def main() -> int:
 
         stack = LocalStack.create(
             work_dir, program=program_file(ROOT / "__main__.py"), stack_name="demo",
-            config={"fastpix:apiUrl": api_url, "fastpix:accessTokenId": TOKEN},
-            secrets={"fastpix:secretKey": SECRET},
+            config={"fastpix:apiUrl": api_url},
+            env={"FASTPIX_USERNAME": TOKEN, "FASTPIX_PASSWORD": SECRET},
         )
         say(f"pulumi up: creating the {len(catalog)} media of media.yaml")
         stack.up(on_output=print)

@@ -78,8 +78,8 @@ def catalog_stack(emulator: EmulatorServer, make_stack: StackFactory, tmp_path: 
         monkeypatch.setenv("FASTPIX_CATALOG", str(catalog.path))
         stack = make_stack(
             program_file(PROJECT_ROOT / "__main__.py"),
-            config={"fastpix:apiUrl": emulator.api_url, "fastpix:accessTokenId": ACCESS_TOKEN_ID},
-            secrets={"fastpix:secretKey": secret_key},
+            config={"fastpix:apiUrl": emulator.api_url},
+            env={"FASTPIX_USERNAME": ACCESS_TOKEN_ID, "FASTPIX_PASSWORD": secret_key},
             **kwargs,
         )
         return stack, catalog

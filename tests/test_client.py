@@ -88,7 +88,7 @@ def test_a_wrong_secret_is_an_authentication_error_that_never_shows_the_secret(e
         client_for(emulator, secret="wrong-secret-value").get_media("0c4e6f3e-0000-4000-8000-000000000000")
     text = str(caught.value) + repr(caught.value)
     assert "wrong-secret-value" not in text
-    assert "fastpix:secretKey" in text
+    assert "FASTPIX_PASSWORD" in text
 
 
 def test_credentials_never_show_in_repr() -> None:

@@ -143,18 +143,30 @@ def test_plain_http_is_only_for_loopback(url: str, ok: bool) -> None:
             settings.check_api_url()
 
 
-def test_stack_config_wins_over_environment_which_wins_over_defaults() -> None:
+def test_credentials_come_from_the_environment_and_the_url_from_config_first() -> None:
     env = {"FASTPIX_USERNAME": "env-id", "FASTPIX_PASSWORD": "env-key", "FASTPIX_API_URL": "http://127.0.0.1:1/v1"}
     from_env = ProviderSettings.resolve({}, env)
     assert (from_env.access_token_id, from_env.secret_key, from_env.api_url) == ("env-id", "env-key", env["FASTPIX_API_URL"])
-    from_config = ProviderSettings.resolve({"fastpix:accessTokenId": "cfg-id", "fastpix:secretKey": "cfg-key"}, env)
-    assert (from_config.access_token_id, from_config.secret_key) == ("cfg-id", "cfg-key")
+    from_config = ProviderSettings.resolve({"fastpix:apiUrl": "https://eu.example/v1"}, env)
+    assert from_config.api_url == "https://eu.example/v1"
     assert ProviderSettings.resolve({}, {}).api_url == "https://api.fastpix.com/v1"
 
 
-def test_missing_credentials_say_which_config_to_set_and_never_echo_values() -> None:
+def test_missing_credentials_name_the_variables_and_never_echo_values() -> None:
     with pytest.raises(ConfigurationError) as caught:
-        ProviderSettings.resolve({"fastpix:accessTokenId": "only-id"}, {}).credentials()
-    assert "pulumi config set --secret fastpix:secretKey" in str(caught.value)
+        ProviderSettings.resolve({}, {"FASTPIX_USERNAME": "only-id"}).credentials()
+    assert "set FASTPIX_PASSWORD in the environment" in str(caught.value)
     assert "only-id" not in str(caught.value)
-    assert "only-id" not in repr(ProviderSettings.resolve({"fastpix:accessTokenId": "only-id"}, {}))
+    assert "only-id" not in repr(ProviderSettings.resolve({}, {"FASTPIX_USERNAME": "only-id"}))
+
+
+@pytest.mark.parametrize("key", ["fastpix:accessTokenId", "fastpix:secretKey"])
+def test_credentials_in_stack_config_are_refused_with_the_fix(key: str) -> None:
+    from fastpix_provider.settings import refuse_credentials_in_config
+
+    with pytest.raises(ConfigurationError) as caught:
+        refuse_credentials_in_config({key: "value-9"})
+    assert f"`pulumi config rm {key}`" in str(caught.value)
+    assert "FASTPIX_USERNAME and FASTPIX_PASSWORD" in str(caught.value)
+    assert "value-9" not in str(caught.value)
+    refuse_credentials_in_config({"fastpix:apiUrl": "https://api.fastpix.com/v1"})
