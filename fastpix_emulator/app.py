@@ -88,6 +88,12 @@ class GatewayMiddleware:
             decision = self.faults.decide(method, path)
             if decision.delay:
                 await asyncio.sleep(decision.delay)
+            if decision.after and (decision.drop or decision.status is not None):
+                # Act on the request, then lose the answer.
+                async def swallow(message: Message) -> None:
+                    pass
+
+                await self.app(scope, receive, swallow)
             if decision.drop:
                 # Promise a body and never send it: the client sees the connection die mid-response.
                 status_seen = 599

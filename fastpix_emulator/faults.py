@@ -3,6 +3,8 @@
 A fault rule says what to do (add latency, answer an error status, answer 429 with Retry-After, drop
 the connection), to which requests (method, path regex), how often (a share of matching requests,
 drawn from a seeded generator so runs repeat) and how many times (a count after which it retires).
+An `error` or `drop` rule with `after: true` strikes once the request has been acted on: the change
+is made but its answer is lost, as when a gateway times out behind a working service.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class FaultRule:
     latency_ms: int = 0
     status: int = 503
     retry_after: int = 1
+    after: bool = False
     id: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
@@ -38,6 +41,8 @@ class FaultRule:
             raise ValueError(f"rate must be between 0 and 1, got {self.rate}")
         if self.count is not None and self.count < 1:
             raise ValueError(f"count must be at least 1 when given, got {self.count}")
+        if self.after and self.kind not in ("error", "drop"):
+            raise ValueError("after applies to error and drop faults only")
         if self.kind == "error" and not 400 <= self.status <= 599:
             raise ValueError(f"status must be an HTTP error status (400-599), got {self.status}")
         try:
@@ -47,7 +52,7 @@ class FaultRule:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultRule:
-        names = {"kind", "method", "path", "rate", "count", "latency_ms", "status", "retry_after"}
+        names = {"kind", "method", "path", "rate", "count", "latency_ms", "status", "retry_after", "after"}
         unknown = set(data) - names
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(names))}")
@@ -74,6 +79,7 @@ class Decision:
     status: int | None = None
     retry_after: int | None = None
     drop: bool = False
+    after: bool = False
 
 
 class FaultInjector:
@@ -103,6 +109,7 @@ class FaultInjector:
         status: int | None = None
         retry_after: int | None = None
         drop = False
+        after = False
         with self._lock:
             if not self._rules:
                 return Decision()
@@ -112,6 +119,7 @@ class FaultInjector:
                 if rule.kind == "latency":
                     delay += rule.latency_ms / 1000
                 elif status is None and not drop:
+                    after = rule.after
                     if rule.kind == "drop":
                         drop = True
                     elif rule.kind == "rate_limit":
@@ -124,7 +132,7 @@ class FaultInjector:
                     rule.count -= 1
                     if rule.count == 0:
                         self._rules.remove(rule)
-        return Decision(delay=delay, status=status, retry_after=retry_after, drop=drop)
+        return Decision(delay=delay, status=status, retry_after=retry_after, drop=drop, after=after)
 
 
 class Journal:

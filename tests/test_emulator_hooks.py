@@ -168,3 +168,17 @@ def test_the_command_line_refuses_to_start_without_credentials() -> None:
                             text=True, env=env, timeout=30)
     assert result.returncode == 2
     assert "credentials are required" in result.stderr
+
+
+def test_after_faults_act_on_the_request_then_lose_the_answer(api: httpx.Client, emulator: EmulatorServer) -> None:
+    emulator.faults.add(FaultRule(kind="error", status=504, method="POST", after=True, count=1))
+    response = api.post("/on-demand", json=media_body(title="made anyway"))
+    assert response.status_code == 504
+    [made] = emulator.backend.media.values()
+    assert made.title == "made anyway"
+    emulator.faults.add(FaultRule(kind="drop", method="POST", after=True, count=1))
+    with pytest.raises(httpx.RemoteProtocolError):
+        api.post("/on-demand", json=media_body())
+    assert len(emulator.backend.media) == 2
+    with pytest.raises(ValueError, match="after applies to error and drop"):
+        FaultRule(kind="latency", after=True)
