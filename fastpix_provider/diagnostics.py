@@ -37,9 +37,9 @@ def _engine_stub() -> Any:
 
 
 def _send(severity_name: str, message: str, urn: str | None) -> None:
-    getattr(log, severity_name.lower())(message)
     stub = _engine_stub()
     if stub is None:
+        getattr(log, severity_name.lower())(message)
         return
     from pulumi.runtime.proto import engine_pb2
 
@@ -47,7 +47,7 @@ def _send(severity_name: str, message: str, urn: str | None) -> None:
         stub.Log(engine_pb2.LogRequest(severity=getattr(engine_pb2, severity_name), message=message, urn=urn or ""),
                  timeout=5)
     except Exception:  # noqa: BLE001 - a lost message must never fail the operation it describes
-        log.debug("could not forward a message to the engine", exc_info=True)
+        getattr(log, severity_name.lower())(message)
 
 
 def info(message: str, urn: str | None = None) -> None:
