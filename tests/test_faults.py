@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
+import httpx
 import pytest
 from pulumi import automation as auto
 
 from fastpix_emulator import EmulatorServer, FaultRule
-from tests.support.builders import ACCESS_TOKEN_ID, SECRET_KEY, entry
+from fastpix_provider.client import Credentials, FastPixClient
+from pulumi_local import program_file
+from tests.conftest import PROJECT_ROOT
+from tests.support.builders import ACCESS_TOKEN_ID, SECRET_KEY, CatalogFile, entry
 from tests.support.journal import media_ids
 from tests.support.processes import kill_engine
 
@@ -85,3 +93,99 @@ def test_a_killed_engine_is_recovered_without_orphans(emulator: EmulatorServer, 
     rerun = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", "test"],
                            cwd=stack.work_dir, env=stack.env, capture_output=True, text=True, timeout=300)
     assert "nothing to recover" in rerun.stdout
+
+
+def test_verbose_engine_logs_and_the_state_hold_no_credential(emulator: EmulatorServer, catalog_stack) -> None:
+    stack, catalog = catalog_stack(catalog_of(3))
+    emulator.faults.add(FaultRule(kind="error", status=503, count=2))
+    result = stack.up(log_verbosity=9, log_to_std_err=True, log_flow=True)
+    catalog.remove("clip-00")
+    deleted = stack.up(log_verbosity=9, log_to_std_err=True, log_flow=True)
+    logs = result.stdout + result.stderr + deleted.stdout + deleted.stderr
+    assert "pulumi-resource-pulumi-python" in logs, "the log must be the engine's verbose log"
+    exported = json.dumps(stack.export())
+    for credential in (SECRET_KEY, ACCESS_TOKEN_ID):
+        assert credential not in logs
+        assert credential not in exported
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class EmulatorProcess:
+    """The emulator as its own process on a fixed port, with its workspace in SQLite: it can be
+    stopped mid-run and started again with everything it held."""
+
+    def __init__(self, db: Path) -> None:
+        self.db, self.port = db, free_port()
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, *extra: str) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "fastpix_emulator", "--port", str(self.port), "--db", str(self.db),
+             "--processing-delay", "0", "--access-token-id", ACCESS_TOKEN_ID, "--secret-key", SECRET_KEY, *extra],
+            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+        assert self.process.stdout is not None
+        assert self.process.stdout.readline().startswith("FASTPIX_API_URL=")
+
+    def stop(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGTERM)
+        assert self.process.wait(timeout=30) == 0
+
+    def posts(self) -> int:
+        entries = httpx.get(f"{self.base_url}/_emulator/journal").json()["data"]
+        return sum(1 for e in entries if e["method"] == "POST")
+
+    def media_ids(self) -> set[str]:
+        auth = (ACCESS_TOKEN_ID, SECRET_KEY)
+        client = FastPixClient(f"{self.base_url}/v1", Credentials(*auth))
+        return {m["id"] for m in client.list_media()}
+
+
+def test_fastpix_going_away_mid_run_fails_clearly_and_a_rerun_completes(make_stack, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    fastpix = EmulatorProcess(tmp_path / "fastpix.db")
+    fastpix.start("--latency-ms", "300")
+    catalog = CatalogFile(tmp_path / "media.yaml", catalog_of(30))
+    monkeypatch.setenv("FASTPIX_CATALOG", str(catalog.path))
+    stack = make_stack(program_file(PROJECT_ROOT / "__main__.py"), config={"fastpix:apiUrl": f"{fastpix.base_url}/v1"},
+                       env={"FASTPIX_USERNAME": ACCESS_TOKEN_ID, "FASTPIX_PASSWORD": SECRET_KEY})
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            stack.up(parallel=8)
+        except BaseException as error:  # noqa: BLE001 - the outage is expected to fail the run
+            failure.append(error)
+
+    runner = threading.Thread(target=run)
+    runner.start()
+    try:
+        deadline = time.monotonic() + 60
+        while fastpix.posts() < 10:
+            assert time.monotonic() < deadline, "the run never got going"
+            time.sleep(0.05)
+    finally:
+        fastpix.stop()
+    runner.join(timeout=120)
+    assert failure and isinstance(failure[0], auto.CommandError)
+    assert "could not connect to FastPix" in str(failure[0])
+    assert "Traceback" not in str(failure[0]).split("could not connect to FastPix")[-1]
+
+    fastpix.start()
+    try:
+        assert fastpix.media_ids() <= stack_media_ids(stack), "every media that exists is in the state"
+        assert 0 < len(stack_media_ids(stack)) < 30
+        stack.up(parallel=8)
+        assert fastpix.media_ids() == stack_media_ids(stack)
+        assert len(fastpix.media_ids()) == 30
+    finally:
+        fastpix.stop()
