@@ -89,6 +89,9 @@ class FastPixClient:
     def delete_media(self, media_id: str) -> None:
         self._request("DELETE", f"/on-demand/{_segment(media_id)}")
 
+    def get_input_info(self, media_id: str) -> dict[str, Any]:
+        return self._data("GET", f"/on-demand/{_segment(media_id)}/input-info")
+
     def list_media(self, *, limit: int = PAGE_LIMIT, order_by: str = "asc") -> Iterator[dict[str, Any]]:
         """Every media of the workspace, following the spec's page-numbered pagination."""
         offset = 1
@@ -164,7 +167,8 @@ def _json_object(response: httpx.Response) -> dict[str, Any]:
 
 def _api_error(response: httpx.Response, method: str, path: str) -> APIError:
     body = _json_object(response)
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    raw_error = body.get("error")
+    error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
     return error_for_status(
         response.status_code,
         method=method,

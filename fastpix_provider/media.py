@@ -81,7 +81,9 @@ def check_inputs(inputs: Mapping[str, Any]) -> list[Failure]:
         failures.append(Failure(prop, reason))
 
     url = inputs.get("url")
-    if url is None or url == "":
+    if (url is None or url == "") and inputs.get("adopt_id"):
+        pass  # an adopted media exists already; its source URL is optional (direct uploads have none)
+    elif url is None or url == "":
         fail("url", "url is required: the http(s) address FastPix downloads the video from")
     elif not _is_unknown(url):
         if not isinstance(url, str):

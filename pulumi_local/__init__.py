@@ -7,7 +7,8 @@ Everything the engine needs comes from `engine_environment`: a private PULUMI_HO
 a passphrase, and no update checks or plugin downloads, so nothing reaches the network or Pulumi Cloud.
 """
 
+from .cli import CliStack
 from .engine import EngineToolchain, engine_environment, find_toolchain
 from .stack import LocalStack, program_file
 
-__all__ = ["EngineToolchain", "LocalStack", "engine_environment", "find_toolchain", "program_file"]
+__all__ = ["CliStack", "EngineToolchain", "LocalStack", "engine_environment", "find_toolchain", "program_file"]

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from pulumi_local import EngineToolchain, engine_environment
-from tests.conftest import PROJECT_ROOT
 
 pytestmark = pytest.mark.engine
 
