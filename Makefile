@@ -21,7 +21,7 @@ engine:
 demo: setup
 	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) scripts/demo.py
 
-test: setup
+test: setup lint
 	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest
 
 lint: $(STAMP)

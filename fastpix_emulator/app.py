@@ -47,7 +47,9 @@ def _encode(body: dict[str, Any]) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
-async def _send_json(send: Send, status: int, body: dict[str, Any], headers: list[tuple[bytes, bytes]] = []) -> None:
+async def _send_json(
+    send: Send, status: int, body: dict[str, Any], headers: tuple[tuple[bytes, bytes], ...] = ()
+) -> None:
     payload = _encode(body)
     await send({
         "type": "http.response.start",
@@ -69,9 +71,9 @@ class GatewayMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
-        if scope["type"] != "http" or path.startswith(CONTROL_PREFIX + "/") and not path.startswith(
+        if scope["type"] != "http" or (path.startswith(CONTROL_PREFIX + "/") and not path.startswith(
             CONTROL_PREFIX + "/uploads/"
-        ):
+        )):
             await self.app(scope, receive, send)
             return
         started = time.time()
@@ -103,13 +105,13 @@ class GatewayMiddleware:
                 raise ConnectionAbortedError("fault injection: connection dropped")
             if decision.status is not None:
                 status_seen = decision.status
-                headers = []
+                headers: tuple[tuple[bytes, bytes], ...] = ()
                 if decision.retry_after is not None:
-                    headers.append((b"retry-after", str(decision.retry_after).encode()))
+                    headers = ((b"retry-after", str(decision.retry_after).encode()),)
                     body = error_envelope(429, "Too many requests", "Rate limit exceeded; retry after the Retry-After delay")
                 else:
-                    body = error_envelope(decision.status, "Service unavailable" if decision.status == 503 else "Internal server error",
-                                          "Injected fault: the emulator was told to fail this request")
+                    message = "Service unavailable" if decision.status == 503 else "Internal server error"
+                    body = error_envelope(decision.status, message, "Injected fault: the emulator was told to fail this request")
                 await _send_json(send, decision.status, body, headers)
                 return
             if path.startswith(API_PREFIX + "/") and not self.credentials.accepts(_header(scope, b"authorization")):

@@ -182,4 +182,5 @@ def validate(body: Any, schema: dict[str, Any], prefix: str = "") -> dict[str, A
     error = min(validator.iter_errors(body), key=lambda e: len(list(e.absolute_path)), default=None)
     if error is not None:
         raise InvalidRequest(_describe(error, prefix))
+    assert isinstance(body, dict)  # every schema here describes an object
     return body

@@ -4,8 +4,8 @@ FastPix's spec (x-fastpix-retries) retries 408, 429, 500, 502, 503 and 504 and c
 exponential backoff from 1 s, capped at 10 s. We follow it for GET, PATCH and DELETE, which are
 idempotent, with more attempts than the spec's 3: an unattended pipeline run that fails costs more
 than one that waits, and under a 20% error rate 3 attempts lose about one call in 125, 8 attempts
-one in 390,000 (at most about 45 s of waiting). A POST that creates a media is only retried when the request provably never reached
-FastPix (the connection was refused); anything else could duplicate the media, so the caller must
+one in 390,000 (at most about 45 s of waiting). A POST that creates a media is only retried when the
+request provably never reached FastPix (the connection was refused); anything else could duplicate the media, so the caller must
 first look for what the failed POST may have created.
 """
 

@@ -82,8 +82,9 @@ class LocalStack:
     def set_env(self, name: str, value: str) -> None:
         """Change a variable of the engine's environment (and so of the provider processes it starts)."""
         self.env[name] = value
-        env_vars = self.stack.workspace.env_vars
-        env_vars[name] = value
+        workspace = self.stack.workspace
+        assert isinstance(workspace, auto.LocalWorkspace)
+        workspace.env_vars = {**workspace.env_vars, name: value}
 
     def set_config(self, key: str, value: str, *, secret: bool = False) -> None:
         self.stack.set_config(key, auto.ConfigValue(value=value, secret=secret))
@@ -105,7 +106,7 @@ class LocalStack:
 
     def export(self) -> dict[str, Any]:
         """The stack's deployment (its state) as the engine exports it."""
-        return dict(self.stack.export_stack().deployment)
+        return dict(self.stack.export_stack().deployment or {})
 
     def resources(self, type_suffix: str = "") -> list[dict[str, Any]]:
         return [r for r in self.export().get("resources", []) if str(r.get("type", "")).endswith(type_suffix)]

@@ -58,13 +58,13 @@ def test_a_flaky_api_still_ends_with_exactly_the_catalog(emulator: EmulatorServe
 
 def test_a_killed_engine_is_recovered_without_orphans(emulator: EmulatorServer, catalog_stack) -> None:
     emulator.faults.add(FaultRule(kind="latency", latency_ms=300))
-    stack, catalog = catalog_stack(catalog_of(30))
+    stack, _ = catalog_stack(catalog_of(30))
     failure: list[BaseException] = []
 
     def run() -> None:
         try:
             stack.up(parallel=8)
-        except BaseException as error:  # noqa: BLE001 - the kill is expected to fail the run
+        except BaseException as error:
             failure.append(error)
 
     runner = threading.Thread(target=run)
@@ -163,7 +163,7 @@ def test_fastpix_going_away_mid_run_fails_clearly_and_a_rerun_completes(make_sta
     def run() -> None:
         try:
             stack.up(parallel=8)
-        except BaseException as error:  # noqa: BLE001 - the outage is expected to fail the run
+        except BaseException as error:
             failure.append(error)
 
     runner = threading.Thread(target=run)

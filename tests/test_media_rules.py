@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from fastpix_provider import media
+from fastpix_provider.errors import ConfigurationError
 from fastpix_provider.media import OWNER_METADATA_KEY, check_inputs, create_body, plan_changes, update_body
 from fastpix_provider.settings import ProviderSettings
-from fastpix_provider.errors import ConfigurationError
 
 VALID = {"url": "https://static.fastpix.com/fp-sample-video.mp4"}
 
