@@ -155,6 +155,10 @@ class MediaProvider(ResourceProvider):
             try:
                 return client.create_media(body), tag
             except (TransportError, ServerError) as exc:
+                if isinstance(exc, TransportError) and not exc.request_sent:
+                    # FastPix never saw it and the client already retried it: FastPix is unreachable.
+                    raise
+                # Judged as an idempotent call would be: the search below makes sending it again safe.
                 if not client.policy.should_retry("GET", attempt, status=getattr(exc, "status", None)):
                     raise
                 if tag is not None:
@@ -209,9 +213,11 @@ class MediaProvider(ResourceProvider):
         current = created
         while current.get("status") not in ("Ready", "Failed"):
             if time.monotonic() >= deadline:
+                # A failed create is recorded nowhere: kept, the media would be an orphan.
+                client.delete_media(created["id"])
                 raise FastPixError(
-                    f"media {created['id']} was still {current.get('status')} after {timeout:.0f}s; it is kept and "
-                    "recorded nowhere, so delete it in FastPix or raise the create timeout (customTimeouts.create)"
+                    f"media {created['id']} was still {current.get('status')} after {timeout:.0f}s of waiting, so it "
+                    "was deleted. Raise the create timeout (customTimeouts.create, or waitForReady: false) and run again."
                 )
             time.sleep(READY_POLL_SECONDS)
             current = client.get_media(created["id"])

@@ -13,9 +13,9 @@ A run killed while creating media leaves two kinds of loose ends:
   example a create whose answer and pending record were both lost). `--delete-orphans` deletes them.
 
 A killed run can also leave the stack locked (`--unlock` runs `pulumi cancel`, so use it only when no
-other run is going on) and, on a file:// backend, an empty `<stack>.json.attrs` sidecar that makes
-Pulumi fail with "failed to load checkpoint: EOF" (the kill fell between writing the state and its
-metadata); `--apply` removes such an empty sidecar, which holds no state.
+other run is going on) and, on a file:// backend, an empty or cut-off `<stack>.json.attrs` sidecar
+that makes Pulumi fail with "failed to load checkpoint: EOF" (the kill fell between writing the state
+and its metadata); `--apply` removes such a sidecar, which holds no state.
 
 Without `--apply` it only reports what it found and the commands it would run. Credentials come from
 FASTPIX_USERNAME and FASTPIX_PASSWORD and the API URL from the stack's `fastpix:apiUrl` or
@@ -134,10 +134,15 @@ def _file_backend_root(environ: Mapping[str, str]) -> Path | None:
     return Path(urlsplit(url).path or "/")
 
 
-def empty_state_sidecars(backend_root: Path, stack: str) -> list[Path]:
-    """Zero-byte `.attrs` files beside a stack's state: what a kill mid-checkpoint leaves behind."""
-    stacks = backend_root / ".pulumi" / "stacks"
-    return [p for p in stacks.glob(f"**/{stack}.json.attrs") if p.stat().st_size == 0]
+def broken_state_sidecars(backend_root: Path, stack: str) -> list[Path]:
+    """`.attrs` files beside a stack's state that are empty or cut off: what a kill mid-checkpoint leaves."""
+    broken = []
+    for sidecar in (backend_root / ".pulumi" / "stacks").glob(f"**/{stack}.json.attrs"):
+        try:
+            json.loads(sidecar.read_text())
+        except ValueError:
+            broken.append(sidecar)
+    return broken
 
 
 def _run(args: list[str]) -> str:
@@ -157,16 +162,19 @@ def main(argv: list[str] | None = None) -> int:
                         help="with --apply: remove the killed run's lock (`pulumi cancel`); only if no run is going on")
     args = parser.parse_args(argv)
 
-    if args.apply and args.unlock:
-        _run(["pulumi", "cancel", "--yes", "--stack", args.stack])
-        print(f"removed the lock of stack {args.stack}")
     backend_root = _file_backend_root(os.environ)
-    for sidecar in empty_state_sidecars(backend_root, args.stack) if backend_root else []:
+    for sidecar in broken_state_sidecars(backend_root, args.stack) if backend_root else []:
         if args.apply:
             sidecar.unlink()
-            print(f"removed the empty state metadata file {sidecar}")
+            print(f"removed the broken state metadata file {sidecar}")
         else:
-            print(f"would remove the empty state metadata file {sidecar}")
+            print(f"would remove the broken state metadata file {sidecar}")
+    if args.apply and args.unlock:
+        unlocked = subprocess.run(["pulumi", "cancel", "--yes", "--stack", args.stack], capture_output=True, text=True)
+        if unlocked.returncode == 0:
+            print(f"removed the lock of stack {args.stack}")
+        else:
+            print(f"no lock removed: {unlocked.stderr.strip() or unlocked.stdout.strip()}")
 
     exported = json.loads(_run(["pulumi", "stack", "export", "--stack", args.stack]))
     deployment = exported.get("deployment") or {}

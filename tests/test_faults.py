@@ -34,6 +34,33 @@ def stack_media_ids(stack) -> set[str]:
     return {r["id"] for r in stack.resources("fastpix:Media")}
 
 
+class BackgroundUp:
+    """`pulumi up` on a thread of its own, for a test that cuts it short and then looks at what it raised."""
+
+    def __init__(self, stack) -> None:
+        self._raised: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(stack,))
+        self._thread.start()
+
+    def _run(self, stack) -> None:
+        try:
+            stack.up(parallel=8)
+        except BaseException as error:  # the test asserts on it
+            self._raised.append(error)
+
+    def outcome(self, timeout: float = 120) -> BaseException | None:
+        self._thread.join(timeout=timeout)
+        assert not self._thread.is_alive(), "the run did not end"
+        return self._raised[0] if self._raised else None
+
+
+def wait_until(condition, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for: {what}"
+        time.sleep(0.02)
+
+
 def test_a_flaky_api_still_ends_with_exactly_the_catalog(emulator: EmulatorServer, catalog_stack) -> None:
     emulator.faults.add(FaultRule(kind="latency", latency_ms=200))
     emulator.faults.add(FaultRule(kind="error", status=503, rate=0.2))
@@ -59,23 +86,10 @@ def test_a_flaky_api_still_ends_with_exactly_the_catalog(emulator: EmulatorServe
 def test_a_killed_engine_is_recovered_without_orphans(emulator: EmulatorServer, catalog_stack) -> None:
     emulator.faults.add(FaultRule(kind="latency", latency_ms=300))
     stack, _ = catalog_stack(catalog_of(30))
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            stack.up(parallel=8)
-        except BaseException as error:
-            failure.append(error)
-
-    runner = threading.Thread(target=run)
-    runner.start()
-    deadline = time.monotonic() + 60
-    while sum(1 for e in emulator.journal.entries() if e["method"] == "POST") < 10:
-        assert time.monotonic() < deadline, "the run never got going"
-        time.sleep(0.02)
+    run = BackgroundUp(stack)
+    wait_until(lambda: sum(1 for e in emulator.journal.entries() if e["method"] == "POST") >= 10, "ten creates sent")
     kill_engine()
-    runner.join(timeout=60)
-    assert failure and isinstance(failure[0], auto.CommandError)
+    assert isinstance(run.outcome(), auto.CommandError)
     emulator.faults.clear()
     time.sleep(1)  # creates already on the wire still land
 
@@ -158,27 +172,15 @@ def test_fastpix_going_away_mid_run_fails_clearly_and_a_rerun_completes(make_sta
     monkeypatch.setenv("FASTPIX_CATALOG", str(catalog.path))
     stack = make_stack(program_file(PROJECT_ROOT / "__main__.py"), config={"fastpix:apiUrl": f"{fastpix.base_url}/v1"},
                        env={"FASTPIX_USERNAME": ACCESS_TOKEN_ID, "FASTPIX_PASSWORD": SECRET_KEY})
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            stack.up(parallel=8)
-        except BaseException as error:
-            failure.append(error)
-
-    runner = threading.Thread(target=run)
-    runner.start()
+    run = BackgroundUp(stack)
     try:
-        deadline = time.monotonic() + 60
-        while fastpix.posts() < 10:
-            assert time.monotonic() < deadline, "the run never got going"
-            time.sleep(0.05)
+        wait_until(lambda: fastpix.posts() >= 10, "ten creates sent")
     finally:
         fastpix.stop()
-    runner.join(timeout=120)
-    assert failure and isinstance(failure[0], auto.CommandError)
-    assert "could not connect to FastPix" in str(failure[0])
-    assert "Traceback" not in str(failure[0]).split("could not connect to FastPix")[-1]
+    failure = run.outcome(timeout=180)
+    assert isinstance(failure, auto.CommandError)
+    assert "could not connect to FastPix" in str(failure)
+    assert "Traceback" not in str(failure).split("could not connect to FastPix")[-1]
 
     fastpix.start()
     try:

@@ -260,3 +260,42 @@ def test_a_delete_that_keeps_failing_leaves_the_media_in_state(emulator: Emulato
     stack.up()
     assert stack.resources("fastpix:Media") == []
     assert media_id not in media_ids(emulator)
+
+
+def test_wait_for_ready_returns_a_ready_media(emulator: EmulatorServer, catalog_stack) -> None:
+    emulator.backend.processing_delay = 1.5
+    stack, _ = catalog_stack({"a": entry(waitForReady=True), "b": entry()})
+    stack.up()
+    outputs = stack.outputs()
+    assert outputs["a"]["status"] == "Ready"
+    assert outputs["b"]["status"] == "Created"
+    gets = [path for method, path in api_calls(emulator, "GET") if path.endswith(outputs["a"]["id"])]
+    assert 1 <= len(gets) <= 4
+
+
+def test_a_media_that_fails_processing_fails_the_create_and_leaves_nothing(emulator: EmulatorServer, catalog_stack) -> None:
+    stack, _ = catalog_stack({"broken": entry(url="https://videos.invalid/missing.mp4", waitForReady=True)})
+    with pytest.raises(auto.CommandError) as caught:
+        stack.up()
+    assert "could not process 'https://videos.invalid/missing.mp4'" in str(caught.value)
+    assert "ended Failed and was deleted" in str(caught.value)
+    assert media_ids(emulator) == set()
+    assert stack.resources("fastpix:Media") == []
+
+
+def test_waiting_is_bounded_by_the_create_timeout(emulator: EmulatorServer, make_stack) -> None:
+    import pulumi
+
+    from fastpix_provider import Media
+
+    emulator.backend.processing_delay = 60
+
+    def program() -> None:
+        Media("slow", url=SAMPLE_URL, wait_for_ready=True,
+              opts=pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create="2s")))
+
+    stack = make_stack(program, config={"fastpix:apiUrl": emulator.api_url},
+                       env={"FASTPIX_USERNAME": ACCESS_TOKEN_ID, "FASTPIX_PASSWORD": SECRET_KEY})
+    with pytest.raises(auto.CommandError, match=r"still (Created|Processing) after 2s of waiting, so it was deleted"):
+        stack.up()
+    assert media_ids(emulator) == set()
