@@ -116,16 +116,8 @@ class MediaProvider(ResourceProvider):
         plan = media.plan_changes(olds, news)
         tag = olds.get("owner_tag")
         client = self._client()
-        latest: dict[str, Any] | None = None
         try:
-            if "update" in plan.calls:
-                latest = client.update_media(id_, media.update_body(_tagged(news, tag)))
-            if "source_access" in plan.calls:
-                latest = client.update_source_access(id_, bool(news.get("source_access", False)))
-            if "mp4_support" in plan.calls:
-                latest = client.update_mp4_support(id_, news.get("mp4_support") or "none")
-            if latest is None:
-                latest = client.get_media(id_)
+            latest = _apply_in_place(client, id_, plan.calls, news, tag) or client.get_media(id_)
         except FastPixError as exc:
             raise exc.with_traceback(None) from None
         return UpdateResult(self._outputs(news, latest, tag))
@@ -199,12 +191,9 @@ class MediaProvider(ResourceProvider):
                 "Declare the media's actual values to adopt it."
             )
         tag = _owner_tag(props)
-        found = client.update_media(media_id, media.update_body(_tagged(props, tag)))
-        if "source_access" in plan.calls:
-            found = client.update_source_access(media_id, bool(props.get("source_access", False)))
-        if "mp4_support" in plan.calls:
-            found = client.update_mp4_support(media_id, props.get("mp4_support") or "none")
-        return found, tag
+        # The PATCH of title/creator/metadata always runs: it puts the owner tag on the adopted media.
+        calls = tuple(dict.fromkeys(("update", *plan.calls)))
+        return _apply_in_place(client, media_id, calls, props, tag) or found, tag
 
     def _wait_until_ready(self, created: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
         client = self._client()
@@ -234,6 +223,19 @@ class MediaProvider(ResourceProvider):
         outs = {**_inputs_only(inputs), **media.outputs_from_api(found)}
         outs["owner_tag"] = tag
         return outs
+
+
+def _apply_in_place(client: FastPixClient, media_id: str, calls: tuple[str, ...], inputs: Mapping[str, Any],
+                    tag: str | None) -> dict[str, Any] | None:
+    """Make the PATCH calls a change plan names; returns the media as the last of them answered."""
+    latest = None
+    if "update" in calls:
+        latest = client.update_media(media_id, media.update_body(_tagged(inputs, tag)))
+    if "source_access" in calls:
+        latest = client.update_source_access(media_id, bool(inputs.get("source_access", False)))
+    if "mp4_support" in calls:
+        latest = client.update_mp4_support(media_id, inputs.get("mp4_support") or "none")
+    return latest
 
 
 def _inputs_only(props: Mapping[str, Any]) -> dict[str, Any]:
