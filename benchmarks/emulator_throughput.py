@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import base64
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from fastpix_emulator.process import EmulatorProcess  # noqa: E402
+
 AUTH = ("bench-token", "bench-secret")
 
 
@@ -66,12 +69,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fastpix_emulator", "--port", "0", "--access-token-id", AUTH[0],
-         "--secret-key", AUTH[1], "--processing-delay", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    emulator = EmulatorProcess(*AUTH, "--processing-delay", "0").start()
     try:
-        assert process.stdout is not None
-        api_url = process.stdout.readline().strip().split("=", 1)[1]
+        api_url = emulator.api_url
         media_id = httpx.post(f"{api_url}/on-demand", auth=AUTH, json={
             "inputs": [{"type": "video", "url": "https://static.fastpix.com/fp-sample-video.mp4"}],
             "accessPolicy": "public"}).json()["data"]["id"]
@@ -80,8 +80,7 @@ def main() -> int:
         ok, errors = asyncio.run(load(api_url, media_id, args.seconds, args.concurrency))
         elapsed = time.monotonic() - started
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        emulator.stop()
     rate = ok / elapsed
     print(json.dumps({"requests": ok, "errors": errors, "seconds": round(elapsed, 2),
                       "concurrency": args.concurrency, "requests_per_second": round(rate)}))

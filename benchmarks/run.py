@@ -38,6 +38,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fastpix_emulator.process import EmulatorProcess  # noqa: E402
 from pulumi_local import LocalStack, find_toolchain, program_file  # noqa: E402
 
 AUTH = ("bench-token", "bench-secret")
@@ -45,17 +46,6 @@ URL = "https://static.fastpix.com/fp-sample-video.mp4"
 ENGINE_PARALLEL = 8
 PROVIDER_CONCURRENCY = 4
 PHASES = ("create", "preview", "refresh", "delete")
-
-
-# -- the emulator -----------------------------------------------------------------------------------
-
-def start_emulator(latency_ms: int) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fastpix_emulator", "--port", "0", "--processing-delay", "0",
-         "--latency-ms", str(latency_ms), "--access-token-id", AUTH[0], "--secret-key", AUTH[1]],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    return process, process.stdout.readline().strip().split("=", 1)[1]
 
 
 # -- memory -----------------------------------------------------------------------------------------
@@ -255,7 +245,8 @@ def main() -> int:
     args = parser.parse_args()
     engine_env = {"PULUMI_SKIP_CHECKPOINTS": "true"} if args.skip_checkpoints else {}
     sizes = sorted(set(args.sizes + ([1000] if args.full else [])))
-    emulator, api_url = start_emulator(args.latency_ms)
+    emulator = EmulatorProcess(*AUTH, "--processing-delay", "0", "--latency-ms", str(args.latency_ms)).start()
+    api_url = emulator.api_url
     work = Path(tempfile.mkdtemp(prefix="fastpix-bench-"))
     results: list[SizeResult] = []
     try:
@@ -263,8 +254,7 @@ def main() -> int:
             print(f"N = {n} ...", flush=True)
             results.append(run_size(n, api_url, work, engine_env))
     finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
+        emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
     print_table(results)
     out_dir = ROOT / "benchmarks" / "results"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -21,6 +20,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from fastpix_emulator.process import EmulatorProcess  # noqa: E402
 from pulumi_local import LocalStack, program_file  # noqa: E402
 
 TOKEN, SECRET = "demo-token", "demo-secret-key"
@@ -30,25 +30,12 @@ def say(text: str) -> None:
     print(f"\n==> {text}", flush=True)
 
 
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "fastpix_emulator", "--port", "0", "--processing-delay", "0",
-         "--access-token-id", TOKEN, "--secret-key", SECRET],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True,
-    )
-    assert process.stdout is not None
-    first_line = process.stdout.readline().strip()
-    if not first_line.startswith("FASTPIX_API_URL="):
-        process.kill()
-        raise SystemExit(f"the emulator did not start: {first_line!r}")
-    return process, first_line.split("=", 1)[1]
-
-
 def main() -> int:
     work_dir = ROOT / ".pulumi-state" / "demo"
     shutil.rmtree(work_dir, ignore_errors=True)
     say("Starting the local FastPix emulator")
-    emulator, api_url = start_emulator()
+    emulator = EmulatorProcess(TOKEN, SECRET, "--processing-delay", "0").start()
+    api_url = emulator.api_url
     print(f"FASTPIX_API_URL={api_url}")
     catalog_dir = Path(tempfile.mkdtemp(prefix="fastpix-demo-"))
     try:
@@ -89,8 +76,7 @@ def main() -> int:
         say("Done: created, deleted by removing it from the catalog, and cleaned up.")
         return 0
     finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
+        emulator.stop()
         shutil.rmtree(catalog_dir, ignore_errors=True)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 from pulumi import automation as auto
 
 from fastpix_emulator import EmulatorServer, FaultRule
+from fastpix_emulator.process import EmulatorProcess
 from fastpix_provider.client import Credentials, FastPixClient
 from pulumi_local import program_file
 from tests.conftest import PROJECT_ROOT
@@ -129,44 +129,35 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class EmulatorProcess:
-    """The emulator as its own process on a fixed port, with its workspace in SQLite: it can be
-    stopped mid-run and started again with everything it held."""
+class RestartableFastPix(EmulatorProcess):
+    """The emulator on a fixed port with its workspace in SQLite: stopped mid-run, started again with
+    everything it held."""
 
     def __init__(self, db: Path) -> None:
-        self.db, self.port = db, free_port()
-        self.process: subprocess.Popen[str] | None = None
+        self.port = free_port()
+        super().__init__(ACCESS_TOKEN_ID, SECRET_KEY, "--port", str(self.port), "--db", str(db), "--processing-delay", "0")
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, *extra: str) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "fastpix_emulator", "--port", str(self.port), "--db", str(self.db),
-             "--processing-delay", "0", "--access-token-id", ACCESS_TOKEN_ID, "--secret-key", SECRET_KEY, *extra],
-            cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
-        assert self.process.stdout is not None
-        assert self.process.stdout.readline().startswith("FASTPIX_API_URL=")
-
-    def stop(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGTERM)
-        assert self.process.wait(timeout=30) == 0
+    def stop(self) -> int:
+        status = super().stop()
+        assert status == 0
+        return status
 
     def posts(self) -> int:
         entries = httpx.get(f"{self.base_url}/_emulator/journal").json()["data"]
         return sum(1 for e in entries if e["method"] == "POST")
 
     def media_ids(self) -> set[str]:
-        auth = (ACCESS_TOKEN_ID, SECRET_KEY)
-        client = FastPixClient(f"{self.base_url}/v1", Credentials(*auth))
+        client = FastPixClient(f"{self.base_url}/v1", Credentials(ACCESS_TOKEN_ID, SECRET_KEY))
         return {m["id"] for m in client.list_media()}
 
 
 def test_fastpix_going_away_mid_run_fails_clearly_and_a_rerun_completes(make_stack, tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    fastpix = EmulatorProcess(tmp_path / "fastpix.db")
+    fastpix = RestartableFastPix(tmp_path / "fastpix.db")
     fastpix.start("--latency-ms", "300")
     catalog = CatalogFile(tmp_path / "media.yaml", catalog_of(30))
     monkeypatch.setenv("FASTPIX_CATALOG", str(catalog.path))

@@ -22,6 +22,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from fastpix_emulator.process import EmulatorProcess  # noqa: E402
 from pulumi_local import CliStack, find_toolchain  # noqa: E402
 
 AUTH = ("rehearsal-token", "rehearsal-secret")
@@ -79,11 +80,8 @@ def expect(condition: bool, what: str) -> None:
 
 
 def main() -> int:
-    emulator = subprocess.Popen([sys.executable, "-m", "fastpix_emulator", "--port", "0", "--processing-delay", "0",
-                                 "--access-token-id", AUTH[0], "--secret-key", AUTH[1]],
-                                cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert emulator.stdout is not None
-    api_url = emulator.stdout.readline().strip().split("=", 1)[1]
+    emulator = EmulatorProcess(*AUTH, "--processing-delay", "0").start()
+    api_url = emulator.api_url
     try:
         with tempfile.TemporaryDirectory(prefix="fastpix-rehearsal-") as work:
             rehearsal = Rehearsal(Path(work), api_url)
@@ -118,8 +116,7 @@ def main() -> int:
             rehearsal.stack.run("destroy", "--yes")
             expect(rehearsal.media() == {}, "destroy leaves FastPix empty")
     finally:
-        emulator.terminate()
-        emulator.wait(timeout=10)
+        emulator.stop()
     print("\nrehearsal passed")
     return 0
 
