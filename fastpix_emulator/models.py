@@ -127,7 +127,7 @@ class MediaRecord:
             # The spec's `oneOf` cannot tell an AudioTrack from a VideoTrack (VideoTrack constrains
             # nothing), so no validator accepts a media with such a track: a defect of the spec, see
             # tests/test_emulator_api.py::test_audio_tracks_hit_the_specs_ambiguous_one_of.
-            "tracks": self._video_tracks(ready) + [{k: v for k, v in t.items() if k != "url"} for t in self.tracks],
+            "tracks": self.video_tracks(ready) + [{k: v for k, v in t.items() if k != "url"} for t in self.tracks],
             "generatedSubtitles": [],
             "isAudioOnly": False,
             "subtitleAvailable": any(t["type"] == "subtitle" for t in self.tracks),
@@ -145,7 +145,7 @@ class MediaRecord:
             data.update(duration="00:00:10", frameRate="30/1", aspectRatio="16:9")
         return data
 
-    def _video_tracks(self, ready: bool) -> list[dict[str, Any]]:
+    def video_tracks(self, ready: bool) -> list[dict[str, Any]]:
         if not ready:
             return []
         height = int(self.max_resolution.rstrip("p"))
@@ -347,7 +347,7 @@ class OnDemandBackend:
         record = self._media(media_id)
         return {
             "configuration": {"url": record.input_url},
-            "file": {"containerFormat": "mp4", "tracks": record._video_tracks(ready=True)},
+            "file": {"containerFormat": "mp4", "tracks": record.video_tracks(ready=True)},
         }
 
     # -- playback ids -------------------------------------------------------------------------------

@@ -40,8 +40,10 @@ IN_PLACE = {
 }
 # Fields fixed when the media is created: a change means a new media.
 REPLACE = ("url", "access_policy", "max_resolution", "media_quality", "optimize_audio")
-# Inputs that steer the provider and never reach FastPix.
-PROVIDER_ONLY = ("wait_for_ready", "adopt_id", "ready_timeout_seconds", "owner")
+# Outputs the provider computes (never declared): the resource declares them, the provider strips
+# them from old state before comparing it with declared inputs.
+COMPUTED_OUTPUTS = ("media_id", "status", "playback_ids", "playback_url", "thumbnail_url", "duration",
+                    "created_at", "owner_tag")
 
 DEFAULTS: dict[str, Any] = {
     "access_policy": "public",

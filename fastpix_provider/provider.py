@@ -239,9 +239,7 @@ def _apply_in_place(client: FastPixClient, media_id: str, calls: tuple[str, ...]
 
 
 def _inputs_only(props: Mapping[str, Any]) -> dict[str, Any]:
-    computed = {"media_id", "status", "playback_ids", "playback_url", "thumbnail_url", "duration", "created_at",
-                "owner_tag", "__provider"}
-    return {k: v for k, v in props.items() if k not in computed}
+    return {k: v for k, v in props.items() if k not in media.COMPUTED_OUTPUTS and k != "__provider"}
 
 
 def _owner_tag(props: Mapping[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ import pulumi
 from pulumi.dynamic import Resource
 
 from .errors import ConfigurationError
+from .media import COMPUTED_OUTPUTS
 from .provider import MediaProvider
 from .settings import CREDENTIAL_CONFIG_KEYS, refuse_credentials_in_config
 
@@ -108,8 +109,7 @@ class Media(Resource, module="fastpix", name="Media"):
             "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
             "ready_timeout_seconds": _create_timeout_seconds(opts),
         }
-        for output in ("media_id", "status", "playback_ids", "playback_url", "thumbnail_url", "duration",
-                       "created_at", "owner_tag"):
+        for output in COMPUTED_OUTPUTS:
             props[output] = None
         _refuse_credentials_in_stack_config()
         _restore_pickler()
