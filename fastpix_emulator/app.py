@@ -97,6 +97,11 @@ class GatewayMiddleware:
 
                 await self.app(scope, receive, swallow)
             if decision.drop:
+                if not decision.after:
+                    # Read the whole request first, as a gateway would: closing a socket with request
+                    # bytes still unread makes the kernel send a reset instead of a close, and which of
+                    # the two a client saw would then depend on packet timing.
+                    await _drain_request_body(receive)
                 # Promise a body and never send it: the client sees the connection die mid-response.
                 status_seen = 599
                 await send({"type": "http.response.start", "status": 200,
@@ -123,6 +128,13 @@ class GatewayMiddleware:
             await self.app(scope, receive, send_and_watch)
         finally:
             self.journal.record(method, path, status_seen, started)
+
+
+async def _drain_request_body(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

@@ -90,8 +90,9 @@ def test_rate_limit_faults_carry_retry_after(api: httpx.Client, emulator: Emulat
 
 def test_dropped_connections_cut_the_answer_short(api: httpx.Client, emulator: EmulatorServer) -> None:
     emulator.faults.add(FaultRule(kind="drop", path="/on-demand$", method="POST", count=1))
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending complete message body"):
         api.post("/on-demand", json=media_body())
+    assert emulator.backend.media == {}, "a drop before the request is acted on must not create anything"
     assert api.post("/on-demand", json=media_body()).status_code == 201
 
 
@@ -177,7 +178,7 @@ def test_after_faults_act_on_the_request_then_lose_the_answer(api: httpx.Client,
     [made] = emulator.backend.media.values()
     assert made.title == "made anyway"
     emulator.faults.add(FaultRule(kind="drop", method="POST", after=True, count=1))
-    with pytest.raises(httpx.RemoteProtocolError):
+    with pytest.raises(httpx.RemoteProtocolError, match="without sending complete message body"):
         api.post("/on-demand", json=media_body())
     assert len(emulator.backend.media) == 2
     with pytest.raises(ValueError, match="after applies to error and drop"):
