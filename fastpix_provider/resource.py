@@ -14,6 +14,7 @@ from .errors import ConfigurationError
 from .media import COMPUTED_OUTPUTS
 from .provider import MediaProvider
 from .settings import CREDENTIAL_CONFIG_KEYS, refuse_credentials_in_config
+from .stack_traces import record_program_frames_only
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
 
@@ -112,6 +113,7 @@ class Media(Resource, module="fastpix", name="Media"):
         for output in COMPUTED_OUTPUTS:
             props[output] = None
         _refuse_credentials_in_stack_config()
+        record_program_frames_only()
         _restore_pickler()
         try:
             super().__init__(MediaProvider(), resource_name, props, opts)
