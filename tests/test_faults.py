@@ -21,7 +21,7 @@ from pulumi_local import program_file
 from tests.conftest import PROJECT_ROOT
 from tests.support.builders import ACCESS_TOKEN_ID, SECRET_KEY, CatalogFile, entry
 from tests.support.journal import media_ids
-from tests.support.processes import kill_engine
+from tests.support.processes import killed_engine
 
 pytestmark = pytest.mark.engine
 
@@ -88,25 +88,25 @@ def test_a_killed_engine_is_recovered_without_orphans(emulator: EmulatorServer, 
     stack, _ = catalog_stack(catalog_of(30))
     run = BackgroundUp(stack)
     wait_until(lambda: sum(1 for e in emulator.journal.entries() if e["method"] == "POST") >= 10, "ten creates sent")
-    kill_engine()
-    assert isinstance(run.outcome(), auto.CommandError)
-    emulator.faults.clear()
-    time.sleep(1)  # creates already on the wire still land
+    with killed_engine():
+        assert isinstance(run.outcome(), auto.CommandError)
+        emulator.faults.clear()
+        time.sleep(1)  # creates already on the wire still land
 
-    # The documented recovery: find the media behind pending creates, import them, then converge.
-    result = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", "test", "--apply",
-                             "--delete-orphans", "--unlock"], cwd=stack.work_dir, env=stack.env, capture_output=True,
-                            text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    assert "removed the lock" in result.stdout
-    assert "importing it" in result.stdout, result.stdout
-    assert stack_media_ids(stack) == media_ids(emulator), "every media that exists is in the state again"
-    stack.up(parallel=8)
-    assert len(media_ids(emulator)) == 30
-    assert media_ids(emulator) == stack_media_ids(stack)
-    rerun = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", "test"],
-                           cwd=stack.work_dir, env=stack.env, capture_output=True, text=True, timeout=300)
-    assert "nothing to recover" in rerun.stdout
+        # The documented recovery: find the media behind pending creates, import them, then converge.
+        result = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", "test", "--apply",
+                                 "--delete-orphans", "--unlock"], cwd=stack.work_dir, env=stack.env, capture_output=True,
+                                text=True, timeout=300)
+        assert result.returncode == 0, result.stderr
+        assert "removed the lock" in result.stdout
+        assert "importing it" in result.stdout, result.stdout
+        assert stack_media_ids(stack) == media_ids(emulator), "every media that exists is in the state again"
+        stack.up(parallel=8)
+        assert len(media_ids(emulator)) == 30
+        assert media_ids(emulator) == stack_media_ids(stack)
+        rerun = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", "test"],
+                               cwd=stack.work_dir, env=stack.env, capture_output=True, text=True, timeout=300)
+        assert "nothing to recover" in rerun.stdout
 
 
 def test_verbose_engine_logs_and_the_state_hold_no_credential(emulator: EmulatorServer, catalog_stack) -> None:
