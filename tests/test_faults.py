@@ -17,7 +17,7 @@ from pulumi import automation as auto
 from fastpix_emulator import EmulatorServer, FaultRule
 from fastpix_emulator.process import EmulatorProcess
 from fastpix_provider.client import Credentials, FastPixClient
-from pulumi_local import program_file
+from pulumi_local import EngineToolchain, program_file
 from tests.conftest import PROJECT_ROOT
 from tests.support.builders import ACCESS_TOKEN_ID, SECRET_KEY, CatalogFile, entry
 from tests.support.journal import media_ids
@@ -109,7 +109,8 @@ def test_a_killed_engine_is_recovered_without_orphans(emulator: EmulatorServer, 
         assert "nothing to recover" in rerun.stdout
 
 
-def test_verbose_engine_logs_and_the_state_hold_no_credential(emulator: EmulatorServer, catalog_stack) -> None:
+def test_verbose_engine_logs_and_the_state_hold_no_credential(emulator: EmulatorServer, catalog_stack,
+                                                              toolchain: EngineToolchain) -> None:
     stack, catalog = catalog_stack(catalog_of(3))
     emulator.faults.add(FaultRule(kind="error", status=503, count=2))
     result = stack.up(log_verbosity=9, log_to_std_err=True, log_flow=True)
@@ -118,9 +119,26 @@ def test_verbose_engine_logs_and_the_state_hold_no_credential(emulator: Emulator
     logs = result.stdout + result.stderr + deleted.stdout + deleted.stderr
     assert "pulumi-resource-pulumi-python" in logs, "the log must be the engine's verbose log"
     exported = json.dumps(stack.export())
+    automatic = automatic_logs(stack, toolchain)
+    assert "pulumi-resource-pulumi-python" in automatic, "the engine's automatic logs must have been read"
     for credential in (SECRET_KEY, ACCESS_TOKEN_ID):
         assert credential not in logs
         assert credential not in exported
+        assert credential not in automatic
+
+
+def automatic_logs(stack, toolchain: EngineToolchain) -> str:
+    """The engine's own logs of every run (kept, encrypted, under PULUMI_HOME/logs for a week, and what
+    `pulumi logs share` sends to Pulumi support), decrypted."""
+    files = sorted((stack.work_dir / "home" / "logs").glob("*.log"))
+    assert files, "the engine writes automatic logs"
+    texts = []
+    for file in files:
+        decrypted = subprocess.run([str(toolchain.pulumi), "logs", "decrypt", str(file)], cwd=stack.work_dir,
+                                   env=stack.env, capture_output=True, text=True, timeout=120)
+        assert decrypted.returncode == 0, decrypted.stderr
+        texts.append(decrypted.stdout)
+    return "\n".join(texts)
 
 
 def free_port() -> int:
