@@ -172,10 +172,11 @@ def test_delete_accepts_the_upload_id_a_media_came_from(api: httpx.Client, emula
 # -- processing -------------------------------------------------------------------------------------
 
 def test_status_moves_from_created_through_processing_to_ready(api: httpx.Client, emulator: EmulatorServer) -> None:
-    emulator.backend.processing_delay = 0.6
+    # Each state lasts a second: wide enough that a polling loop on a busy CI machine sees them all.
+    emulator.backend.processing_delay = 2.0
     media_id = create(api)["id"]
     seen = []
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         status = assert_matches_spec(api.get(f"/on-demand/{media_id}"))["data"]["status"]
         if not seen or seen[-1] != status:
