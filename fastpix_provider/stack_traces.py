@@ -10,8 +10,10 @@ starts at the caller of `Media(...)` (not inside its constructor) and ends befor
 the runner, that is the first frame without a source file (runpy, exec'd code), inside the Pulumi SDK
 or inside the standard library.
 
-This replaces a private SDK function. On an SDK without it, nothing is patched and the state simply
-keeps the longer traces.
+This replaces a private SDK function, for the whole program once the first `Media` is declared, so
+other resources declared after it (a bucket, a CDN) get the same shorter trace; what they lose is only
+the runner's frames. On an SDK without the function nothing is patched and the state simply keeps the
+longer traces.
 """
 
 from __future__ import annotations
