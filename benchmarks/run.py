@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 from fastpix_emulator.process import EmulatorProcess  # noqa: E402
 from pulumi_local import LocalStack, find_toolchain, program_file  # noqa: E402
+from pulumi_local.processes import descendant_pids, process_table  # noqa: E402
 
 AUTH = ("bench-token", "bench-secret")
 URL = "https://static.fastpix.com/fp-sample-video.mp4"
@@ -69,36 +70,16 @@ class PeakMemory:
     def _watch(self) -> None:
         me = os.getpid()
         while not self._stop.wait(0.1):
-            for pid, ppid, command in _processes():
-                role = "provider" if "pulumi.dynamic" in command else "engine" if command.endswith("pulumi") else None
-                if role and (ppid == me or _descends_from(ppid, me)):
-                    self.peaks[role] = max(self.peaks[role], _peak_kib(pid))
-
-
-def _processes() -> list[tuple[int, int, str]]:
-    found = []
-    for proc in Path("/proc").glob("[0-9]*"):
-        try:
-            stat = (proc / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-        except (OSError, IndexError, ValueError):
-            continue
-        found.append((int(proc.name), ppid, command.split(" ")[0] if "pulumi.dynamic" not in command else command))
-    return found
-
-
-def _descends_from(pid: int, ancestor: int) -> bool:
-    for _ in range(10):
-        if pid in (0, 1):
-            return False
-        if pid == ancestor:
-            return True
-        try:
-            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            return False
-    return False
+            table = process_table()
+            for pid in descendant_pids(me, table):
+                command = table[pid].command
+                if "pulumi.dynamic" in command:
+                    role = "provider"
+                elif command.split(" ")[0].endswith("pulumi"):
+                    role = "engine"
+                else:
+                    continue
+                self.peaks[role] = max(self.peaks[role], _peak_kib(pid))
 
 
 def _peak_kib(pid: int) -> int:

@@ -1,4 +1,4 @@
-"""Finding and killing the engine process a test started through the Automation API."""
+"""Killing the engine process a test started through the Automation API."""
 
 from __future__ import annotations
 
@@ -6,36 +6,8 @@ import contextlib
 import os
 import signal
 from collections.abc import Iterator
-from pathlib import Path
 
-
-def _parents() -> dict[int, tuple[int, str]]:
-    """pid -> (parent pid, command name) of every process."""
-    table = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        command, _, rest = text.partition("(")[2].rpartition(")")
-        table[int(stat.parent.name)] = (int(rest.split()[1]), command)
-    return table
-
-
-def child_pids(parent: int, name: str) -> list[int]:
-    return [pid for pid, (ppid, command) in _parents().items() if ppid == parent and command == name]
-
-
-def descendant_pids(ancestor: int) -> list[int]:
-    table = _parents()
-    found: list[int] = []
-    frontier = [ancestor]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, (ppid, _) in table.items() if ppid == parent]
-        found += children
-        frontier += children
-    return found
+from pulumi_local.processes import child_pids, descendant_pids
 
 
 @contextlib.contextmanager
