@@ -5,7 +5,7 @@
 """
 
 from .faults import FaultRule
-from .models import OnDemandBackend
+from .models import WORKSPACE_ID, OnDemandBackend, loopback_upload_url
 from .server import EmulatorServer
 
-__all__ = ["EmulatorServer", "FaultRule", "OnDemandBackend"]
+__all__ = ["WORKSPACE_ID", "EmulatorServer", "FaultRule", "OnDemandBackend", "loopback_upload_url"]

@@ -1,7 +1,8 @@
 """`python -m fastpix_emulator`: serve the FastPix emulator until SIGINT or SIGTERM.
 
 The first line printed is `FASTPIX_API_URL=http://127.0.0.1:<port>/v1`, so a script can start it with
-`--port 0` and read the address it got.
+`--port 0` and read the address it got. Each `--workspace ID:KEY` serves one more workspace behind those
+credentials; a line `FASTPIX_WORKSPACE=<Access Token ID> <workspaceId>` follows for each.
 """
 
 from __future__ import annotations
@@ -31,11 +32,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--fault", action="append", default=[], metavar="JSON",
                         help='a fault rule, e.g. \'{"kind": "error", "status": 503, "rate": 0.2}\'; repeatable')
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault dice, so runs repeat")
+    parser.add_argument("--workspace", action="append", default=[], metavar="ID:KEY",
+                        help="one more workspace behind these credentials (Access Token ID:Secret Key); repeatable")
     args = parser.parse_args(argv)
     if not args.access_token_id or not args.secret_key:
         parser.error("credentials are required: --access-token-id/--secret-key or FASTPIX_USERNAME/FASTPIX_PASSWORD")
     if args.processing_delay < 0:
         parser.error("--processing-delay must be 0 or more seconds")
+    for raw in args.workspace:
+        token, sep, secret = raw.partition(":")
+        if not sep or not token or not secret or token == args.access_token_id:
+            parser.error("--workspace takes ID:KEY, both non-empty, the ID unlike the default workspace's")
     return args
 
 
@@ -55,7 +62,11 @@ def main(argv: list[str] | None = None) -> int:
         access_token_id=args.access_token_id, secret_key=args.secret_key, host=args.host, port=args.port,
         db=args.db, processing_delay=args.processing_delay, faults=build_faults(args), seed=args.seed,
     )
+    workspace_ids = [(token, server.add_workspace(token, secret))
+                     for token, _, secret in (raw.partition(":") for raw in args.workspace)]
     print(f"FASTPIX_API_URL={server.api_url}", flush=True)
+    for token, workspace_id in workspace_ids:
+        print(f"FASTPIX_WORKSPACE={token} {workspace_id}", flush=True)
     server.serve_forever()
     return 0
 

@@ -1,4 +1,9 @@
-"""The ASGI application: routes, Basic auth, fault injection, the journal and error rendering."""
+"""The ASGI application: routes, Basic auth (one workspace per set of credentials), fault injection,
+the journal and error rendering.
+
+What is not under the API prefix `/v1` (nor the emulator's own `/_emulator`) is answered as the web
+server in front of an API answers an unknown path: 404 with an HTML page, not FastPix's JSON envelope.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +25,7 @@ from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import EmulatorError, error_envelope
-from .faults import FaultInjector, Journal
+from .faults import Decision, FaultInjector, Journal
 from .models import OnDemandBackend
 from .urls import API_PREFIX, API_ROUTES, CONTROL_PREFIX, CONTROL_ROUTES
 
@@ -33,14 +38,64 @@ class Credentials:
     secret_key: str
 
     def accepts(self, authorization: str | None) -> bool:
-        if not authorization or not authorization.startswith("Basic "):
-            return False
+        return _accepts(authorization, self.access_token_id, self.secret_key)
+
+
+def basic_credentials(authorization: str | None) -> tuple[bytes, bytes] | None:
+    """(username, password) of a Basic Authorization header, as bytes; None when there is none."""
+    if not authorization or not authorization.startswith("Basic "):
+        return None
+    try:
+        decoded = base64.b64decode(authorization[6:], validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    user, _, password = decoded.partition(b":")
+    return user, password
+
+
+def _accepts(authorization: str | None, access_token_id: str, secret_key: str) -> bool:
+    # Bytes, not str: hmac.compare_digest refuses a str with non-ASCII characters (a 500 before).
+    given = basic_credentials(authorization)
+    if given is None:
+        return False
+    user, password = given
+    return hmac.compare_digest(user, access_token_id.encode()) & hmac.compare_digest(password, secret_key.encode())
+
+
+class Workspaces:
+    """The workspaces the emulator serves, each behind its own credentials; the first is the default."""
+
+    def __init__(self, default: Credentials, backend: OnDemandBackend) -> None:
+        self._by_token: dict[str, tuple[Credentials, OnDemandBackend]] = {default.access_token_id: (default, backend)}
+
+    def add(self, credentials: Credentials, backend: OnDemandBackend) -> None:
+        if credentials.access_token_id in self._by_token:
+            raise ValueError("a workspace with that Access Token ID exists already")
+        self._by_token[credentials.access_token_id] = (credentials, backend)
+
+    def backends(self) -> list[OnDemandBackend]:
+        return [backend for _, backend in self._by_token.values()]
+
+    def by_id(self, workspace_id: str) -> OnDemandBackend | None:
+        return next((b for b in self.backends() if b.workspace_id == workspace_id), None)
+
+    def by_token(self, access_token_id: str) -> OnDemandBackend | None:
+        entry = self._by_token.get(access_token_id)
+        return entry[1] if entry else None
+
+    def authenticate(self, authorization: str | None) -> OnDemandBackend | None:
+        """The workspace whose credentials these are, or None."""
+        given = basic_credentials(authorization)
+        if given is None:
+            return None
         try:
-            decoded = base64.b64decode(authorization[6:], validate=True).decode()
-        except (binascii.Error, UnicodeDecodeError):
-            return False
-        user, _, password = decoded.partition(":")
-        return hmac.compare_digest(user, self.access_token_id) & hmac.compare_digest(password, self.secret_key)
+            token = given[0].decode()
+        except UnicodeDecodeError:
+            return None
+        entry = self._by_token.get(token)
+        if entry is None or not _accepts(authorization, entry[0].access_token_id, entry[0].secret_key):
+            return None
+        return entry[1]
 
 
 def _encode(body: dict[str, Any]) -> bytes:
@@ -50,29 +105,69 @@ def _encode(body: dict[str, Any]) -> bytes:
 async def _send_json(
     send: Send, status: int, body: dict[str, Any], headers: tuple[tuple[bytes, bytes], ...] = ()
 ) -> None:
-    payload = _encode(body)
-    await send({
-        "type": "http.response.start",
-        "status": status,
-        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), *headers],
-    })
+    await _send(send, status, _encode(body), b"application/json", headers)
+
+
+async def _send(send: Send, status: int, payload: bytes, content_type: bytes | None,
+                headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    start_headers = [(b"content-length", str(len(payload)).encode()), *headers]
+    if content_type is not None:
+        start_headers.insert(0, (b"content-type", content_type))
+    await send({"type": "http.response.start", "status": status, "headers": start_headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+STATUS_MESSAGES = {
+    400: "Bad request", 401: "Unauthorized", 403: "Forbidden", 404: "Not found", 408: "Request timeout",
+    409: "Conflict", 422: "Unprocessable entity", 429: "Too many requests", 500: "Internal server error",
+    502: "Bad gateway", 503: "Service unavailable", 504: "Gateway timeout", 520: "Web server returned an unknown error",
+    521: "Web server is down", 522: "Connection timed out", 523: "Origin is unreachable", 524: "A timeout occurred",
+}
+
+
+def status_message(status: int) -> str:
+    return STATUS_MESSAGES.get(status, "Server error" if status >= 500 else "Client error")
+
+
+def html_page(status: int) -> bytes:
+    """The page a web server or gateway answers with, knowing nothing of FastPix's envelope."""
+    title = f"{status} {status_message(status)}"
+    return (f"<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n"
+            "<hr><center>gateway</center>\r\n</body>\r\n</html>\r\n").encode()
+
+
+async def _send_fault(send: Send, decision: Decision) -> None:
+    status = decision.status
+    assert status is not None
+    headers: tuple[tuple[bytes, bytes], ...] = ()
+    if decision.retry_after is not None:
+        headers = ((b"retry-after", str(decision.retry_after).encode()),)
+    if decision.body == "html":
+        await _send(send, status, html_page(status), b"text/html", headers)
+    elif decision.body == "empty":
+        await _send(send, status, b"", None, headers)
+    elif decision.retry_after is not None:
+        await _send_json(send, status, error_envelope(
+            status, "Too many requests", "Rate limit exceeded; retry after the Retry-After delay"), headers)
+    else:
+        await _send_json(send, status, error_envelope(
+            status, status_message(status), "Injected fault: the emulator was told to fail this request"), headers)
 
 
 class GatewayMiddleware:
     """What stands in front of FastPix's API: faults first (as a flaky network or gateway would), then
     Basic auth on every API route, then the route; every API request lands in the journal."""
 
-    def __init__(self, app: ASGIApp, credentials: Credentials, faults: FaultInjector, journal: Journal) -> None:
+    def __init__(self, app: ASGIApp, workspaces: Workspaces, faults: FaultInjector, journal: Journal) -> None:
         self.app = app
-        self.credentials = credentials
+        self.workspaces = workspaces
         self.faults = faults
         self.journal = journal
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         if scope["type"] != "http" or (path.startswith(CONTROL_PREFIX + "/") and not path.startswith(
-            CONTROL_PREFIX + "/uploads/"
+            CONTROL_PREFIX + "/storage/"
         )):
             await self.app(scope, receive, send)
             return
@@ -110,21 +205,23 @@ class GatewayMiddleware:
                 raise ConnectionAbortedError("fault injection: connection dropped")
             if decision.status is not None:
                 status_seen = decision.status
-                headers: tuple[tuple[bytes, bytes], ...] = ()
-                if decision.retry_after is not None:
-                    headers = ((b"retry-after", str(decision.retry_after).encode()),)
-                    body = error_envelope(429, "Too many requests", "Rate limit exceeded; retry after the Retry-After delay")
-                else:
-                    message = "Service unavailable" if decision.status == 503 else "Internal server error"
-                    body = error_envelope(decision.status, message, "Injected fault: the emulator was told to fail this request")
-                await _send_json(send, decision.status, body, headers)
+                await _send_fault(send, decision)
                 return
-            if path.startswith(API_PREFIX + "/") and not self.credentials.accepts(_header(scope, b"authorization")):
-                status_seen = 401
-                await _send_json(send, 401, error_envelope(
-                    401, "Unauthorized",
-                    "Send the Access Token ID as the username and the Secret Key as the password (HTTP Basic)"))
+            if not (path.startswith((API_PREFIX + "/", CONTROL_PREFIX + "/")) or path == API_PREFIX):
+                # Not FastPix's API: the web server in front answers, in its own words.
+                status_seen = 404
+                await _drain_request_body(receive)
+                await _send(send, 404, html_page(404), b"text/html")
                 return
+            if path.startswith(API_PREFIX + "/"):
+                backend = self.workspaces.authenticate(_header(scope, b"authorization"))
+                if backend is None:
+                    status_seen = 401
+                    await _send_json(send, 401, error_envelope(
+                        401, "Unauthorized",
+                        "Send the Access Token ID as the username and the Secret Key as the password (HTTP Basic)"))
+                    return
+                scope.setdefault("state", {})["backend"] = backend
             await self.app(scope, receive, send_and_watch)
         finally:
             self.journal.record(method, path, status_seen, started)
@@ -166,12 +263,16 @@ def create_app(
     backend: OnDemandBackend | None = None,
     faults: FaultInjector | None = None,
     journal: Journal | None = None,
+    workspaces: Workspaces | None = None,
 ) -> ASGIApp:
+    """The emulator as an ASGI app. `workspaces`, when given, holds `credentials` and `backend` (the
+    default workspace) and any others; otherwise the app serves that one workspace."""
     app = Starlette(
         routes=[Mount(API_PREFIX, routes=API_ROUTES), Mount(CONTROL_PREFIX, routes=CONTROL_ROUTES)],
         exception_handlers={EmulatorError: _emulator_error, HTTPException: _http_error, Exception: _unexpected_error},
     )
     app.state.backend = backend or OnDemandBackend()
+    app.state.workspaces = workspaces or Workspaces(credentials, app.state.backend)
     app.state.faults = faults or FaultInjector()
     app.state.journal = journal or Journal()
-    return GatewayMiddleware(app, credentials, app.state.faults, app.state.journal)
+    return GatewayMiddleware(app, app.state.workspaces, app.state.faults, app.state.journal)

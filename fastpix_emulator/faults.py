@@ -5,6 +5,15 @@ the connection), to which requests (method, path regex), how often (a share of m
 drawn from a seeded generator so runs repeat) and how many times (a count after which it retires).
 An `error` or `drop` rule with `after: true` strikes once the request has been acted on: the change
 is made but its answer is lost, as when a gateway times out behind a working service.
+
+An `error` rule answers any status from 400 to 599 (524, a gateway's "a timeout occurred", included),
+with the body its `body` option names:
+- `envelope` (default): FastPix's error envelope `{"success": false, "error": {code, message, description}}`;
+- `html`: the HTML page of a gateway or web server in front of the API (content-type text/html);
+- `empty`: no body at all (content-length 0, no content-type).
+A `rate_limit` rule answers 429 with Retry-After and takes the same `body` option.
+
+    {"kind": "error", "status": 524, "method": "POST", "path": "^/v1/on-demand$", "after": true, "body": "html", "count": 1}
 """
 
 from __future__ import annotations
@@ -18,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 FAULT_KINDS = ("latency", "error", "rate_limit", "drop")
+FAULT_BODIES = ("envelope", "html", "empty")
 
 
 @dataclass
@@ -31,6 +41,7 @@ class FaultRule:
     status: int = 503
     retry_after: int = 1
     after: bool = False
+    body: str = "envelope"
     id: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
@@ -43,6 +54,10 @@ class FaultRule:
             raise ValueError(f"count must be at least 1 when given, got {self.count}")
         if self.after and self.kind not in ("error", "drop"):
             raise ValueError("after applies to error and drop faults only")
+        if self.body not in FAULT_BODIES:
+            raise ValueError(f"body must be one of: {', '.join(FAULT_BODIES)}, got {self.body!r}")
+        if self.body != "envelope" and self.kind not in ("error", "rate_limit"):
+            raise ValueError("body applies to error and rate_limit faults only")
         if self.kind == "error" and not 400 <= self.status <= 599:
             raise ValueError(f"status must be an HTTP error status (400-599), got {self.status}")
         try:
@@ -52,7 +67,7 @@ class FaultRule:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultRule:
-        names = {"kind", "method", "path", "rate", "count", "latency_ms", "status", "retry_after", "after"}
+        names = {"kind", "method", "path", "rate", "count", "latency_ms", "status", "retry_after", "after", "body"}
         unknown = set(data) - names
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(names))}")
@@ -80,6 +95,7 @@ class Decision:
     retry_after: int | None = None
     drop: bool = False
     after: bool = False
+    body: str = "envelope"
 
 
 class FaultInjector:
@@ -110,6 +126,7 @@ class FaultInjector:
         retry_after: int | None = None
         drop = False
         after = False
+        body = "envelope"
         with self._lock:
             if not self._rules:
                 return Decision()
@@ -120,6 +137,7 @@ class FaultInjector:
                     delay += rule.latency_ms / 1000
                 elif status is None and not drop:
                     after = rule.after
+                    body = rule.body
                     if rule.kind == "drop":
                         drop = True
                     elif rule.kind == "rate_limit":
@@ -132,7 +150,7 @@ class FaultInjector:
                     rule.count -= 1
                     if rule.count == 0:
                         self._rules.remove(rule)
-        return Decision(delay=delay, status=status, retry_after=retry_after, drop=drop, after=after)
+        return Decision(delay=delay, status=status, retry_after=retry_after, drop=drop, after=after, body=body)
 
 
 class Journal:

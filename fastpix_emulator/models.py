@@ -1,13 +1,19 @@
 """The emulated FastPix workspace: media, playback ids, tracks and direct uploads, apart from HTTP.
 
-`OnDemandBackend` holds the state in plain dicts and has one method per API operation, named after the
-spec's operationId. Every method takes and returns plain JSON-ready values in the spec's casing, so the
-request handlers stay thin. Media status is derived from time (see `MediaRecord.status_at`), which keeps
-"wait until ready" deterministic: a processing delay of 0 makes a media Ready at its first read.
+`OnDemandBackend` is one workspace: it holds the state in plain dicts and has one method per API
+operation, named after the spec's operationId. Every method takes and returns plain JSON-ready values in
+the spec's casing, so the request handlers stay thin. Media status is derived from time (see
+`MediaRecord.status_at`), which keeps "wait until ready" deterministic: a processing delay of 0 makes a
+media Ready at its first read.
+
+Where the spec and the live API's captured answers (../shared/fastpix-api/captured) differ, the answers
+follow the captures: see fastpix_emulator/README.md for the list and the evidence.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import math
 import threading
 import time
@@ -15,13 +21,24 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from . import schemas
-from .errors import Conflict, InvalidRequest, NotFound
+from .errors import Conflict, DrmConfigurationMissing, EmulatorError, NotFound, ValidationFailed
 from .store import MemoryStore, Store
 
 WORKSPACE_ID = "6dc2b4e0-0615-42fd-a580-1f4aad932dfe"
+"""The default workspace's id; other workspaces get one derived from their Access Token ID."""
+_NAMESPACE = uuid.UUID("5d0c7a52-3f0e-4a0b-9a57-8f1c2d3e4b5a")
+# The live API hands out signed URLs of a storage service for direct uploads (captured:
+# direct-upload-video-media.raw.json). The emulator's have the same form; the bytes are received at
+# the same path and query under `<emulator>/_emulator/storage` (see `loopback_upload_url`).
+UPLOAD_HOST = "https://storage.googleapis.com"
+UPLOAD_BUCKET = "fastpix-uploads-emulator"
+UPLOAD_TIMEOUT = 14400
+# The states FastPix reports while it fetches, checks and transcodes an input, in order (spec: the
+# media `status` enum). Each lasts an equal share of the processing delay; then Ready (or Failed).
+PROCESSING_STATES = ("Created", "Downloading", "Downloaded", "Validating", "In Queue", "Processing")
 OPEN_RESTRICTIONS: dict[str, Any] = {
     "domains": {"defaultPolicy": "allow", "allow": [], "deny": []},
     "userAgents": {"defaultPolicy": "allow", "allow": [], "deny": []},
@@ -39,12 +56,27 @@ def _new_id() -> str:
     return str(uuid.uuid4())
 
 
+def workspace_id_for(access_token_id: str) -> str:
+    """A stable workspace id for a set of credentials, so a restart with --db finds its media again."""
+    return str(uuid.uuid5(_NAMESPACE, "workspace/" + access_token_id))
+
+
 def require_uuid(value: str, name: str) -> str:
+    """A path or query id that is not a UUID: 422 "is invalid", as the live API answers
+    (captured: getDrmConfigurationById.api.json)."""
     try:
         uuid.UUID(value)
     except ValueError:
-        raise InvalidRequest(f"{name} must be a valid UUID, got {value!r}") from None
+        raise ValidationFailed(name, "is invalid") from None
     return value
+
+
+def loopback_upload_url(upload_url: str, base_url: str) -> str:
+    """Where the emulator at `base_url` receives the bytes of a direct upload whose (live-shaped,
+    https) URL is `upload_url`: the same path and query under `<base_url>/_emulator/storage`."""
+    if not upload_url.startswith(UPLOAD_HOST + "/"):
+        raise ValueError(f"not an upload URL of this emulator: {upload_url[:80]!r}")
+    return base_url.rstrip("/") + "/_emulator/storage" + upload_url[len(UPLOAD_HOST):]
 
 
 def _restrictions(requested: dict[str, Any] | None) -> dict[str, Any]:
@@ -73,6 +105,10 @@ class MediaRecord:
     optimize_audio: bool = False
     tracks: list[dict[str, Any]] = field(default_factory=list)
     upload_id: str | None = None
+    workspace_id: str = WORKSPACE_ID
+    seq: int = 0
+    drm_configuration_id: str | None = None
+    generated_subtitles: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def input_url(self) -> str:
@@ -84,15 +120,19 @@ class MediaRecord:
         return host.endswith(FAILING_HOST_SUFFIX)
 
     def status_at(self, now: float) -> str:
-        """Created for the first half of the processing delay, Processing for the second, then final."""
+        """Each of PROCESSING_STATES for an equal share of the processing delay, then Ready. An input
+        that cannot be fetched ends Failed once its download is over (where Downloaded would come)."""
         elapsed = now - self.created_at
         if elapsed >= self.ready_after:
             return "Failed" if self.fails else "Ready"
-        return "Processing" if elapsed >= self.ready_after / 2 else "Created"
+        index = min(int(elapsed / self.ready_after * len(PROCESSING_STATES)), len(PROCESSING_STATES) - 1)
+        if self.fails and index >= PROCESSING_STATES.index("Downloaded"):
+            return "Failed"
+        return PROCESSING_STATES[index]
 
     def created_view(self) -> dict[str, Any]:
-        """The body of `POST /on-demand` (CreateMediaResponse)."""
-        return {
+        """The body of `POST /on-demand` (captured: create-media.raw.json)."""
+        created: dict[str, Any] = {
             "id": self.id,
             "trial": False,
             "status": "Created",
@@ -106,43 +146,57 @@ class MediaRecord:
             "inputs": [{"type": i.get("type"), "url": i.get("url")} for i in self.inputs if "url" in i],
             "optimizeAudio": self.optimize_audio,
         }
+        if self.mp4_support != "none":
+            created["mp4Support"] = self.mp4_support
+        return created
 
     def view(self, now: float) -> dict[str, Any]:
-        """The media as `GET /on-demand/{mediaId}` shows it (GetMediaResponse)."""
+        """The media as `GET /on-demand/{mediaId}` shows it (captured: get-media.api.json): the keys in
+        the live answer's order; `mp4Support` absent when it is none (captured: updated-media.raw.json,
+        updated-mp4Support.raw.json); what only a processed input has (thumbnail, sourceResolution,
+        duration, aspectRatio, tracks of the input) only once Ready."""
         status = self.status_at(now)
         ready = status == "Ready"
         first_playback = self.playback_ids[0]["id"] if self.playback_ids else None
-        data: dict[str, Any] = {
+        data: dict[str, Any] = {}
+        # Absent rather than null: the PATCH answers' schemas (Update-Media, Media) do not allow null.
+        if ready and first_playback:
+            data["thumbnail"] = f"https://images.fastpix.com/{first_playback}/thumbnail.png"
+        data.update({
             "id": self.id,
-            "workspaceId": WORKSPACE_ID,
+            "workspaceId": self.workspace_id,
             "metadata": self.metadata,
             "mediaQuality": self.media_quality,
-            "maxResolution": self.max_resolution,
-            "sourceResolution": self.max_resolution,
-            "status": status,
-            "mp4Support": self.mp4_support,
+        })
+        if self.creator_id is not None:
+            data["creatorId"] = self.creator_id
+        if self.title is not None:
+            data["title"] = self.title
+        data["maxResolution"] = self.max_resolution
+        if ready:
+            # The live API names the source's height without the "p" (captured: get-media.api.json).
+            data["sourceResolution"] = SOURCE_HEIGHT
+        data["status"] = status
+        if self.mp4_support != "none":
+            data["mp4Support"] = self.mp4_support
+        data.update({
             "sourceAccess": self.source_access,
             "playbackIds": self.playback_ids,
             # Audio and subtitle tracks are listed as AudioTrack/SubtitleTrack show them (no url).
             # The spec's `oneOf` cannot tell an AudioTrack from a VideoTrack (VideoTrack constrains
             # nothing), so no validator accepts a media with such a track: a defect of the spec, see
             # tests/test_emulator_api.py::test_audio_tracks_hit_the_specs_ambiguous_one_of.
-            "tracks": self.video_tracks(ready) + [{k: v for k, v in t.items() if k != "url"} for t in self.tracks],
-            "generatedSubtitles": [],
+            # In the order of their ids, as the live API lists them (captured: updated-media.raw.json).
+            "tracks": sorted([{k: v for k, v in t.items() if k != "url"} for t in self.tracks] + self.video_tracks(ready),
+                             key=lambda t: str(t["id"])),
+            "generatedSubtitles": [dict(g) for g in self.generated_subtitles],
             "isAudioOnly": False,
-            "subtitleAvailable": any(t["type"] == "subtitle" for t in self.tracks),
-            "createdAt": _timestamp(self.created_at),
-            "updatedAt": _timestamp(self.updated_at),
-        }
-        # Absent rather than null: the PATCH answers' schemas (Update-Media, Media) do not allow null.
-        if ready and first_playback:
-            data["thumbnail"] = f"https://images.fastpix.com/{first_playback}/thumbnail.png"
-        if self.title is not None:
-            data["title"] = self.title
-        if self.creator_id is not None:
-            data["creatorId"] = self.creator_id
+            "subtitleAvailable": any(t["type"] == "subtitle" and t.get("status") == "available" for t in self.tracks),
+        })
         if ready:
-            data.update(duration="00:00:10", frameRate="30/1", aspectRatio="16:9")
+            data.update(duration="00:00:10", aspectRatio="16:9")
+        data["createdAt"] = _timestamp(self.created_at)
+        data["updatedAt"] = _timestamp(self.updated_at)
         return data
 
     def video_tracks(self, ready: bool) -> list[dict[str, Any]]:
@@ -156,7 +210,7 @@ class MediaRecord:
                 "type": "video",
                 "width": height * 16 // 9,
                 "height": height,
-                "frameRate": "30/1",
+                "frameRate": "30.000",
                 "status": "available",
             }
         ]
@@ -169,6 +223,10 @@ class MediaRecord:
         return cls(**row)
 
 
+SOURCE_HEIGHT = "1080"
+"""The emulated inputs are all 1080p sources (the live API says "1080", not "1080p")."""
+
+
 @dataclass
 class UploadRecord:
     upload_id: str
@@ -178,24 +236,47 @@ class UploadRecord:
     playback_ids: list[dict[str, Any]]
     status: str = "waiting"
     media_id: str | None = None
+    workspace_id: str = WORKSPACE_ID
+    url: str = ""
 
-    def view(self, upload_url: str) -> dict[str, Any]:
+    def view(self) -> dict[str, Any]:
+        """As the live API shows a direct upload (captured: direct-upload-video-media.raw.json,
+        list-uploads.api.json): the playback ids to be made carry no id yet."""
         settings = self.settings
         return {
             "uploadId": self.upload_id,
             "trial": False,
             "status": self.status,
-            "url": upload_url,
-            "timeout": 14400,
+            "url": self.url,
+            "timeout": UPLOAD_TIMEOUT,
             "corsOrigin": self.cors_origin,
             "pushMediaSettings": {
-                "playbackIds": self.playback_ids,
+                "playbackIds": [{k: v for k, v in p.items() if k != "id"} for p in self.playback_ids],
                 "metadata": settings.get("metadata", {}),
                 "mediaQuality": settings.get("mediaQuality", "standard"),
                 "sourceAccess": settings.get("sourceAccess", False),
                 "optimizeAudio": settings.get("optimizeAudio", False),
             },
         }
+
+    def cancelled_view(self) -> dict[str, Any]:
+        """The answer to a cancel (captured: cancel-upload.raw.json): no timeout, no pushMediaSettings,
+        the settings that matter at the top level."""
+        settings = self.settings
+        view: dict[str, Any] = {
+            "uploadId": self.upload_id,
+            "trial": False,
+            "status": self.status,
+            "url": self.url,
+            "corsOrigin": self.cors_origin,
+            "maxResolution": settings.get("maxResolution", "1080p"),
+            "accessPolicy": settings["accessPolicy"],
+            "metadata": settings.get("metadata", {}),
+        }
+        for name in ("title", "creatorId"):
+            if settings.get(name) is not None:
+                view[name] = settings[name]
+        return view
 
     def to_row(self) -> dict[str, Any]:
         return asdict(self)
@@ -211,11 +292,11 @@ def _page(items: list[Any], query: dict[str, str]) -> tuple[list[Any], dict[str,
     offset = _int_param(query, "offset", 1)
     order = query.get("orderBy", "desc")
     if not 1 <= limit <= 50:
-        raise InvalidRequest(f"limit must be between 1 and 50, got {limit}")
+        raise ValidationFailed("limit", "must be between 1 and 50")
     if offset < 1:
-        raise InvalidRequest(f"offset must be at least 1, got {offset}")
+        raise ValidationFailed("offset", "must be at least 1")
     if order not in ("asc", "desc"):
-        raise InvalidRequest(f"orderBy must be one of: asc, desc, got {order!r}")
+        raise ValidationFailed("orderBy", "must be one of: asc, desc")
     ordered = items if order == "asc" else list(reversed(items))
     start = (offset - 1) * limit
     pagination = {
@@ -233,32 +314,80 @@ def _int_param(query: dict[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidRequest(f"{name} must be an integer, got {raw!r}") from None
+        raise ValidationFailed(name, "must be an integer") from None
 
 
 class OnDemandBackend:
-    """One FastPix workspace. Thread-safe: handlers may run on several threads in tests."""
+    """One FastPix workspace. Thread-safe: handlers may run on several threads in tests.
 
-    def __init__(self, *, processing_delay: float = 0.5, store: Store | None = None) -> None:
+    Several backends may share one store: each keeps to the rows of its own `workspace_id`.
+    """
+
+    def __init__(self, *, processing_delay: float = 0.5, store: Store | None = None,
+                 workspace_id: str = WORKSPACE_ID, drm_configurations: int = 1) -> None:
         self.processing_delay = processing_delay
+        self.workspace_id = workspace_id
         self._store = store or MemoryStore()
         self._lock = threading.RLock()
+        self._seq = 0
+        self._upload_key = hashlib.sha256(("upload-signing/" + workspace_id).encode()).digest()
         self.media: dict[str, MediaRecord] = {}
         self.uploads: dict[str, UploadRecord] = {}
+        self.drm_configuration_ids: list[str] = []
+        self.set_drm_configurations(drm_configurations)
         for row in self._store.load("media"):
             record = MediaRecord.from_row(row)
-            self.media[record.id] = record
+            if record.workspace_id == workspace_id:
+                self.media[record.id] = record
+        # Stored rows come back in insertion order; number them again so equal timestamps stay in it.
+        for record in sorted(self.media.values(), key=lambda r: (r.created_at, r.seq)):
+            record.seq = self._next_seq()
         for row in self._store.load("uploads"):
             upload = UploadRecord.from_row(row)
-            self.uploads[upload.upload_id] = upload
+            if upload.workspace_id == workspace_id:
+                self.uploads[upload.upload_id] = upload
 
     # -- control ------------------------------------------------------------------------------------
 
     def reset(self) -> None:
+        """Forget this workspace's media and uploads (other workspaces in the same store stay)."""
         with self._lock:
+            for media_id in self.media:
+                self._store.delete("media", media_id)
+            for upload_id in self.uploads:
+                self._store.delete("uploads", upload_id)
             self.media.clear()
             self.uploads.clear()
-            self._store.clear()
+
+    def set_drm_configurations(self, count: int) -> None:
+        """Give the workspace `count` DRM configurations, with ids stable for the workspace (0: none,
+        as a workspace where DRM was never set up)."""
+        self.drm_configuration_ids = [str(uuid.uuid5(_NAMESPACE, f"drm/{self.workspace_id}/{n}")) for n in range(count)]
+
+    def seed_media(self, count: int, *, created_at: float | None = None,
+                   metadata: dict[str, str] | None = None) -> list[str]:
+        """Put `count` Ready media into the workspace at once, without an HTTP request per media, all
+        created at `created_at` (epoch seconds; default now). Returns their ids, oldest first."""
+        if count < 0:
+            raise ValueError("count must be 0 or more")
+        when = time.time() if created_at is None else created_at
+        source = {"type": "video", "url": "https://static.fastpix.com/fp-sample-video.mp4"}
+        records = []
+        with self._lock:
+            for _ in range(count):
+                record = MediaRecord(
+                    id=_new_id(), created_at=when, updated_at=when, ready_after=0.0, inputs=[dict(source)],
+                    access_policy="public", playback_ids=[_new_playback_id("public", None)],
+                    metadata=dict(metadata or {}), workspace_id=self.workspace_id, seq=self._next_seq(),
+                )
+                self.media[record.id] = record
+                records.append(record)
+            self._store.put_many("media", [(r.id, r.to_row()) for r in records])
+        return [r.id for r in records]
+
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
 
     # -- media --------------------------------------------------------------------------------------
 
@@ -267,43 +396,62 @@ class OnDemandBackend:
         inputs = body["inputs"]
         videos = [i for i in inputs if i.get("type") == "video"]
         if not videos:
-            raise InvalidRequest("inputs must contain one input of type video with a url")
+            raise ValidationFailed("inputs", "must contain one input of type video with a url")
         for index, item in enumerate(inputs):
             if item.get("type") == "video":
                 schemas.validate(item, schemas.VIDEO_INPUT, prefix=f"inputs[{index}]")
                 _require_fetchable_url(item["url"], f"inputs[{index}].url")
+        self._check_drm(body)
         record = self._new_media(body, inputs)
         return record.created_view()
 
+    def _check_drm(self, settings: dict[str, Any], prefix: str = "") -> None:
+        """`accessPolicy: drm` needs the id of one of the workspace's DRM configurations (spec:
+        CreateMediaRequest.drmConfigurationId, "required if accessPolicy is drm")."""
+        if settings.get("accessPolicy") != "drm":
+            return
+        name = prefix + "drmConfigurationId"
+        drm_id = settings.get("drmConfigurationId")
+        if drm_id is None:
+            raise ValidationFailed(name, "is required when accessPolicy is drm")
+        require_uuid(drm_id, name)
+        if drm_id not in self.drm_configuration_ids:
+            raise DrmConfigurationMissing(f"No DRM configuration with id {drm_id} exists in this workspace")
+
     def _new_media(self, settings: dict[str, Any], inputs: list[dict[str, Any]], upload_id: str | None = None) -> MediaRecord:
         now = time.time()
-        record = MediaRecord(
-            id=_new_id(),
-            created_at=now,
-            updated_at=now,
-            ready_after=self.processing_delay,
-            inputs=inputs,
-            access_policy=settings["accessPolicy"],
-            playback_ids=[_new_playback_id(settings["accessPolicy"], settings.get("accessRestrictions"))],
-            metadata=dict(settings.get("metadata") or {}),
-            title=settings.get("title"),
-            creator_id=settings.get("creatorId"),
-            max_resolution=settings.get("maxResolution", "1080p"),
-            media_quality=settings.get("mediaQuality", "standard"),
-            source_access=settings.get("sourceAccess", False),
-            mp4_support=settings.get("mp4Support", "none"),
-            optimize_audio=settings.get("optimizeAudio", False),
-            upload_id=upload_id,
-        )
         with self._lock:
+            record = MediaRecord(
+                id=_new_id(),
+                created_at=now,
+                updated_at=now,
+                ready_after=self.processing_delay,
+                inputs=inputs,
+                access_policy=settings["accessPolicy"],
+                playback_ids=[_new_playback_id(settings["accessPolicy"], settings.get("accessRestrictions"))],
+                metadata=dict(settings.get("metadata") or {}),
+                title=settings.get("title"),
+                creator_id=settings.get("creatorId"),
+                max_resolution=settings.get("maxResolution", "1080p"),
+                media_quality=settings.get("mediaQuality", "standard"),
+                source_access=settings.get("sourceAccess", False),
+                mp4_support=settings.get("mp4Support", "none"),
+                optimize_audio=settings.get("optimizeAudio", False),
+                upload_id=upload_id,
+                workspace_id=self.workspace_id,
+                seq=self._next_seq(),
+                drm_configuration_id=settings.get("drmConfigurationId"),
+            )
             self.media[record.id] = record
             self._store.put("media", record.id, record.to_row())
         return record
 
     def list_media(self, query: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """Oldest first for `orderBy=asc`, newest first for `desc` (the default); media created at the
+        same instant keep the order they were made in."""
         now = time.time()
         with self._lock:
-            records = sorted(self.media.values(), key=lambda r: r.created_at)
+            records = sorted(self.media.values(), key=lambda r: (r.created_at, r.seq))
         page, pagination = _page(records, query)
         return [record.view(now) for record in page], pagination
 
@@ -344,24 +492,40 @@ class OnDemandBackend:
             self._store.delete("media", record.id)
 
     def retrieve_media_input_info(self, media_id: str) -> dict[str, Any]:
+        """Captured: retrieveMediaInputInfo.api.json (the input's URL and what was found in it)."""
         record = self._media(media_id)
         return {
             "configuration": {"url": record.input_url},
             "file": {"containerFormat": "mp4", "tracks": record.video_tracks(ready=True)},
         }
 
+    # -- DRM configurations -------------------------------------------------------------------------
+
+    def get_drm_configuration(self, query: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """The workspace's DRM configurations. A workspace without any answers 400, as the live API
+        did for its test workspace (captured: getDrmConfiguration.api.json)."""
+        if not self.drm_configuration_ids:
+            raise DrmConfigurationMissing("This workspace has no DRM configuration")
+        return _page([{"id": drm_id} for drm_id in self.drm_configuration_ids], {**query, "orderBy": "asc"})
+
+    def get_drm_configuration_by_id(self, drm_configuration_id: str) -> dict[str, Any]:
+        require_uuid(drm_configuration_id, "drmConfigurationId")
+        if drm_configuration_id not in self.drm_configuration_ids:
+            raise DrmConfigurationMissing(f"No DRM configuration with id {drm_configuration_id} exists in this workspace")
+        return {"id": drm_configuration_id}
+
     # -- playback ids -------------------------------------------------------------------------------
 
     def create_media_playback_id(self, media_id: str, body: Any) -> dict[str, Any]:
+        """Captured: create-media-playback-id.raw.json (`resolution` is there, null when not asked)."""
         body = schemas.validate(body, schemas.CREATE_PLAYBACK_ID)
+        self._check_drm(body)
         playback = _new_playback_id(body["accessPolicy"], body.get("accessRestrictions"))
-        if "resolution" in body:
-            playback["resolution"] = body["resolution"]
         with self._lock:
             record = self._media(media_id)
             record.playback_ids.append(playback)
             self._touch(record)
-        return playback
+        return {**playback, "resolution": body.get("resolution")}
 
     def list_playback_ids(self, media_id: str) -> list[dict[str, Any]]:
         return [_playback_view(p) for p in self._media(media_id).playback_ids]
@@ -372,7 +536,7 @@ class OnDemandBackend:
 
     def delete_media_playback_id(self, media_id: str, playback_id: str | None) -> None:
         if not playback_id:
-            raise InvalidRequest("playbackId is required as a query parameter")
+            raise ValidationFailed("playbackId", "is required")
         require_uuid(playback_id, "playbackId")
         with self._lock:
             record = self._media(media_id)
@@ -388,7 +552,9 @@ class OnDemandBackend:
                    "languageCode": track["languageCode"], "languageName": track["languageName"]}
         with self._lock:
             record = self._media(media_id)
-            record.tracks.append({**created, "status": "available"})
+            record.tracks.append({"id": created["id"], "type": created["type"], "status": "available",
+                                  "url": created["url"], "languageCode": created["languageCode"],
+                                  "languageName": created["languageName"]})
             self._touch(record)
         return created
 
@@ -410,62 +576,87 @@ class OnDemandBackend:
             record.tracks.remove(self._track(record, track_id))
             self._touch(record)
 
+    def generate_subtitle_track(self, media_id: str, track_id: str, body: Any) -> dict[str, Any]:
+        """Subtitles from an audio track: a subtitle track that stays `preparing` (the emulator does no
+        speech recognition), and a `generatedSubtitles` entry (captured: Generate-subtitle-track.raw.json,
+        updated-media.raw.json)."""
+        require_uuid(track_id, "trackId")
+        body = schemas.validate(body, schemas.GENERATE_SUBTITLES)
+        with self._lock:
+            record = self._media(media_id)
+            if self._track(record, track_id)["type"] != "audio":
+                raise ValidationFailed("trackId", "must be the id of an audio track")
+            created = {"id": _new_id(), "type": "subtitle", "languageCode": body["languageCode"],
+                       "languageName": body["languageName"]}
+            record.tracks.insert(0, {"id": created["id"], "type": "subtitle", "status": "preparing",
+                                     "languageCode": created["languageCode"], "languageName": created["languageName"]})
+            record.generated_subtitles.append({"status": "preparing"})
+            self._touch(record)
+        return created
+
     # -- direct uploads -----------------------------------------------------------------------------
 
     def direct_upload_video_media(self, body: Any) -> UploadRecord:
         body = schemas.validate(body, schemas.DIRECT_UPLOAD)
         settings = body.get("pushMediaSettings") or {"accessPolicy": "public"}
+        self._check_drm(settings, prefix="pushMediaSettings.")
+        created_at = time.time()
+        upload_id = _new_id()
         upload = UploadRecord(
-            upload_id=_new_id(),
-            created_at=time.time(),
+            upload_id=upload_id,
+            created_at=created_at,
             cors_origin=body["corsOrigin"],
             settings=settings,
             playback_ids=[_new_playback_id(settings["accessPolicy"], settings.get("accessRestrictions"))],
+            workspace_id=self.workspace_id,
+            url=self._signed_upload_url(upload_id, created_at),
         )
         with self._lock:
             self.uploads[upload.upload_id] = upload
             self._store.put("uploads", upload.upload_id, upload.to_row())
         return upload
 
-    def list_uploads(self, query: dict[str, str]) -> tuple[list[UploadRecord], dict[str, int]]:
+    def _signature(self, upload_id: str) -> str:
+        return hmac.new(self._upload_key, upload_id.encode(), hashlib.sha256).hexdigest()
+
+    def _signed_upload_url(self, upload_id: str, created_at: float) -> str:
+        """A URL of the form the live API hands out (captured: direct-upload-video-media.raw.json)."""
+        date = datetime.fromtimestamp(created_at, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
+        credential = quote(f"fastpix-emulator@fastpix-emulator.iam.gserviceaccount.com/{date[:8]}/auto/storage/goog4_request")
+        return (f"{UPLOAD_HOST}/{UPLOAD_BUCKET}/{self.workspace_id}/{upload_id}?X-Goog-Algorithm=GOOG4-RSA-SHA256"
+                f"&X-Goog-Credential={credential}&X-Goog-Date={date}&X-Goog-Expires={UPLOAD_TIMEOUT}"
+                f"&X-Goog-SignedHeaders=host%3Bx-goog-resumable&X-Goog-Signature={self._signature(upload_id)}"
+                f"&upload_id={upload_id.replace('-', '')}")
+
+    def list_uploads(self, query: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, int]]:
         with self._lock:
             waiting = sorted((u for u in self.uploads.values() if u.status == "waiting"), key=lambda u: u.created_at)
-        return _page(waiting, query)
+        page, pagination = _page(waiting, query)
+        return [upload.view() for upload in page], pagination
 
     def cancel_upload(self, upload_id: str) -> dict[str, Any]:
         require_uuid(upload_id, "uploadId")
         with self._lock:
             upload = self.uploads.get(upload_id)
             if upload is None:
-                raise NotFound(f"No upload with id {upload_id} exists in this workspace")
+                raise NotFound(f"No upload with id {upload_id} exists in this workspace", message="Upload not found")
             if upload.status != "waiting":
                 raise Conflict(f"Upload {upload_id} is {upload.status} and can no longer be cancelled")
             upload.status = "cancelled"
             self._store.put("uploads", upload.upload_id, upload.to_row())
-        settings = upload.settings
-        return {
-            "uploadId": upload.upload_id,
-            "trial": False,
-            "status": upload.status,
-            "url": "",
-            "timeout": 14400,
-            "corsOrigin": upload.cors_origin,
-            "maxResolution": settings.get("maxResolution", "1080p"),
-            "accessPolicy": settings["accessPolicy"],
-            "metadata": settings.get("metadata", {}),
-            "title": settings.get("title"),
-            "creatorId": settings.get("creatorId"),
-        }
+        return upload.cancelled_view()
 
-    def receive_upload(self, upload_id: str, size: int) -> str:
+    def receive_upload(self, upload_id: str, signature: str, size: int) -> str:
         """Bytes arrived at an upload URL: the upload becomes a media. Returns the media id."""
         with self._lock:
             upload = self.uploads.get(upload_id)
             if upload is None or upload.status != "waiting":
                 raise NotFound(f"No open upload with id {upload_id}")
+            if not hmac.compare_digest(signature.encode(), self._signature(upload_id).encode()):
+                raise StorageForbidden("the upload URL's signature does not match")
             if size == 0:
-                raise InvalidRequest("the uploaded file is empty")
-            inputs = [{"type": "video", "url": f"upload://{upload_id}"}]
+                raise ValidationFailed("file", "is empty")
+            inputs = [{"type": "video", "url": upload.url}]
             record = self._new_media(upload.settings, inputs, upload_id=upload_id)
             record.playback_ids = upload.playback_ids
             self._store.put("media", record.id, record.to_row())
@@ -485,7 +676,7 @@ class OnDemandBackend:
                 if upload is not None and upload.media_id:
                     record = self.media.get(upload.media_id)
         if record is None:
-            raise NotFound(f"No media with id {media_id} exists in this workspace")
+            raise NotFound(f"No media with id {media_id} exists in this workspace", message="Media not found")
         return record
 
     def _touch(self, record: MediaRecord) -> dict[str, Any]:
@@ -498,14 +689,19 @@ class OnDemandBackend:
         for playback in record.playback_ids:
             if playback["id"] == playback_id:
                 return playback
-        raise NotFound(f"Media {record.id} has no playback id {playback_id}")
+        raise NotFound(f"Media {record.id} has no playback id {playback_id}", message="Playback id not found")
 
     @staticmethod
     def _track(record: MediaRecord, track_id: str) -> dict[str, Any]:
         for track in record.tracks:
             if track["id"] == track_id:
                 return track
-        raise NotFound(f"Media {record.id} has no track {track_id}")
+        raise NotFound(f"Media {record.id} has no track {track_id}", message="Track not found")
+
+
+class StorageForbidden(EmulatorError):
+    status = 403
+    message = "Forbidden"
 
 
 def _new_playback_id(access_policy: str, restrictions: dict[str, Any] | None) -> dict[str, Any]:
@@ -519,4 +715,4 @@ def _playback_view(playback: dict[str, Any]) -> dict[str, Any]:
 def _require_fetchable_url(url: str, field_name: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidRequest(f"{field_name} must be an http(s) URL that FastPix can fetch, got {url!r}")
+        raise ValidationFailed(field_name, "must be an http(s) URL that FastPix can fetch")

@@ -8,13 +8,16 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .errors import InvalidRequest
+from .errors import InvalidRequest, NotFound
 from .faults import FaultRule
 from .models import OnDemandBackend
 
 
 def _backend(request: Request) -> OnDemandBackend:
-    return request.app.state.backend  # type: ignore[no-any-return]
+    """The workspace of the request's credentials (the gateway put it there), else the default one."""
+    backend = getattr(request.state, "backend", None) or request.app.state.backend
+    assert isinstance(backend, OnDemandBackend)
+    return backend
 
 
 def ok(data: Any = None, status: int = 200, **extra: Any) -> JSONResponse:
@@ -116,21 +119,32 @@ async def delete_track(request: Request) -> Response:
     return ok()
 
 
+async def generate_subtitles(request: Request) -> Response:
+    track_id = str(request.path_params["trackId"])
+    return ok(_backend(request).generate_subtitle_track(_media_id(request), track_id, await json_body(request)))
+
+
+# -- DRM configurations -----------------------------------------------------------------------------
+
+async def list_drm_configurations(request: Request) -> Response:
+    data, pagination = _backend(request).get_drm_configuration(_query(request))
+    return ok(data, pagination=pagination)
+
+
+async def get_drm_configuration(request: Request) -> Response:
+    return ok(_backend(request).get_drm_configuration_by_id(str(request.path_params["drmConfigurationId"])))
+
+
 # -- direct uploads ---------------------------------------------------------------------------------
-
-def _upload_url(request: Request, upload_id: str) -> str:
-    return str(request.url_for("receive_upload", uploadId=upload_id))
-
 
 async def create_upload(request: Request) -> Response:
     upload = _backend(request).direct_upload_video_media(await json_body(request))
-    return ok(upload.view(_upload_url(request, upload.upload_id)), status=201)
+    return ok(upload.view(), status=201)
 
 
 async def list_uploads(request: Request) -> Response:
     uploads, pagination = _backend(request).list_uploads(_query(request))
-    data = [upload.view(_upload_url(request, upload.upload_id)) for upload in uploads]
-    return ok(data, pagination=pagination)
+    return ok(uploads, pagination=pagination)
 
 
 async def cancel_upload(request: Request) -> Response:
@@ -138,9 +152,14 @@ async def cancel_upload(request: Request) -> Response:
 
 
 async def receive_upload(request: Request) -> Response:
-    """The upload URL itself (a signed storage URL at FastPix): PUT the file's bytes here."""
+    """The upload URL itself (a signed storage URL at FastPix), at the same path under /_emulator/storage:
+    PUT the file's bytes here. The signature in the query must be the one the emulator handed out."""
+    backend = request.app.state.workspaces.by_id(str(request.path_params["workspaceId"]))
+    if backend is None:
+        raise NotFound("No such bucket path")
     size = len(await request.body())
-    media_id = _backend(request).receive_upload(str(request.path_params["uploadId"]), size)
+    media_id = backend.receive_upload(str(request.path_params["uploadId"]),
+                                      request.query_params.get("X-Goog-Signature", ""), size)
     return ok({"mediaId": media_id})
 
 
@@ -151,7 +170,8 @@ async def health(request: Request) -> Response:
 
 
 async def reset(request: Request) -> Response:
-    request.app.state.backend.reset()
+    for backend in request.app.state.workspaces.backends():
+        backend.reset()
     request.app.state.journal.clear()
     request.app.state.faults.clear()
     return ok()
@@ -193,3 +213,36 @@ async def set_processing_delay(request: Request) -> Response:
         raise InvalidRequest("seconds must be a number of seconds, 0 or more")
     request.app.state.backend.processing_delay = float(delay)
     return ok({"seconds": float(delay)})
+
+
+async def seed(request: Request) -> Response:
+    """`{"count": 10000, "createdAt": <epoch seconds>, "metadata": {...}, "accessTokenId": ...}`: that many
+    Ready media at once, in the workspace of `accessTokenId` (default: the default workspace)."""
+    body = await json_body(request)
+    if not isinstance(body, dict):
+        raise InvalidRequest("a seed request is a JSON object")
+    count, created_at, metadata = body.get("count"), body.get("createdAt"), body.get("metadata")
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 100_000:
+        raise InvalidRequest("count must be an integer from 0 to 100000")
+    if created_at is not None and (not isinstance(created_at, (int, float)) or isinstance(created_at, bool)):
+        raise InvalidRequest("createdAt must be epoch seconds")
+    if metadata is not None and (not isinstance(metadata, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in metadata.items())):
+        raise InvalidRequest("metadata must map strings to strings")
+    token = body.get("accessTokenId")
+    backend = request.app.state.backend if token is None else request.app.state.workspaces.by_token(str(token))
+    if backend is None:
+        raise InvalidRequest("no workspace has that accessTokenId")
+    ids = backend.seed_media(count, created_at=None if created_at is None else float(created_at), metadata=metadata)
+    return ok({"ids": ids}, status=201)
+
+
+async def set_drm_configurations(request: Request) -> Response:
+    """`{"count": 0}` leaves the default workspace without DRM configurations (as one where DRM was
+    never set up); `{"count": 1}` gives it back its one."""
+    body = await json_body(request)
+    count = body.get("count") if isinstance(body, dict) else None
+    if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 50:
+        raise InvalidRequest("count must be an integer from 0 to 50")
+    request.app.state.backend.set_drm_configurations(count)
+    return ok({"ids": request.app.state.backend.drm_configuration_ids})

@@ -1,7 +1,8 @@
 """Request-body schemas of the on-demand operations, transcribed from FastPix's OpenAPI spec.
 
 The emulator checks every body against these with `jsonschema`, so a request the real API would reject
-is rejected here too, with a description that names the offending field.
+is rejected here too: 422 "payload validation failed" with `fields: [{field, message}]`, the live API's
+envelope for a validation error (captured: getDrmConfigurationById.api.json).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 
-from .errors import InvalidRequest
+from .errors import ValidationFailed
 
 ACCESS_POLICIES = ["public", "private", "drm"]
 RESOLUTIONS = ["2160p", "1440p", "1080p", "720p", "480p"]
@@ -122,6 +123,11 @@ ADD_TRACK = {
         }
     },
 }
+GENERATE_SUBTITLES = {
+    "type": "object",
+    "required": ["languageCode", "languageName"],
+    "properties": {"languageCode": {"type": "string"}, "languageName": {"type": "string"}, "metadata": _METADATA},
+}
 UPDATE_TRACK = {"type": "object", "required": ["url", "languageCode", "languageName"], "properties": _TRACK_FIELDS}
 DIRECT_UPLOAD = {
     "type": "object",
@@ -148,31 +154,31 @@ def field_path(error: ValidationError) -> str:
     return path or "body"
 
 
-def _describe(error: ValidationError, prefix: str) -> str:
+def _describe(error: ValidationError, prefix: str) -> tuple[str, str]:
+    """(field, problem) of a validation error, e.g. ("inputs[0].url", "is required")."""
     field = field_path(error)
     if prefix:
         field = prefix if field == "body" else f"{prefix}.{field}"
     match error.validator:
         case "required":
-            return f"{field} is required"
+            return field, "is required"
         case "enum":
-            allowed = ", ".join(map(str, error.validator_value))
-            return f"{field} must be one of: {allowed}"
+            return field, "must be one of: " + ", ".join(map(str, error.validator_value))
         case "maxLength":
-            return f"{field} must be at most {error.validator_value} characters"
+            return field, f"must be at most {error.validator_value} characters"
         case "maxProperties":
-            return f"{field} may have at most {error.validator_value} keys"
+            return field, f"may have at most {error.validator_value} keys"
         case "type":
-            return f"{field} must be of type {error.validator_value}"
+            return field, f"must be of type {error.validator_value}"
         case _:
-            return f"{field}: {error.message}"
+            return field, error.message
 
 
 _VALIDATORS: dict[int, Draft4Validator] = {}
 
 
 def validate(body: Any, schema: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Return `body` when it fits `schema`; otherwise raise InvalidRequest naming the field.
+    """Return `body` when it fits `schema`; otherwise raise ValidationFailed naming the field.
 
     `prefix` is where `body` sits in the whole request, for a part validated on its own.
     """
@@ -181,6 +187,6 @@ def validate(body: Any, schema: dict[str, Any], prefix: str = "") -> dict[str, A
         validator = _VALIDATORS[id(schema)] = Draft4Validator(schema)
     error = min(validator.iter_errors(body), key=lambda e: len(list(e.absolute_path)), default=None)
     if error is not None:
-        raise InvalidRequest(_describe(error, prefix))
+        raise ValidationFailed(*_describe(error, prefix))
     assert isinstance(body, dict)  # every schema here describes an object
     return body

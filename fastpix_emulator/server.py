@@ -11,14 +11,19 @@ from typing import Any
 
 import uvicorn
 
-from .app import Credentials, create_app
+from .app import Credentials, Workspaces, create_app
 from .faults import FaultInjector, FaultRule, Journal
-from .models import OnDemandBackend
-from .store import SqliteStore
+from .models import OnDemandBackend, loopback_upload_url, workspace_id_for
+from .store import SqliteStore, Store
 
 
 class EmulatorServer:
-    """A FastPix emulator on a loopback port. `with EmulatorServer(...) as emulator:` starts and stops it."""
+    """A FastPix emulator on a loopback port. `with EmulatorServer(...) as emulator:` starts and stops it.
+
+    `access_token_id`/`secret_key` open the default workspace (`backend`); `extra_workspaces` maps more
+    Access Token IDs to their Secret Keys, each its own workspace with its own media and `workspaceId`
+    (`add_workspace` adds one later, `workspace` finds one).
+    """
 
     def __init__(
         self,
@@ -31,14 +36,20 @@ class EmulatorServer:
         processing_delay: float = 0.0,
         faults: list[FaultRule] | None = None,
         seed: int = 0,
+        extra_workspaces: dict[str, str] | None = None,
     ) -> None:
         self.credentials = Credentials(access_token_id, secret_key)
-        self.backend = OnDemandBackend(processing_delay=processing_delay, store=SqliteStore(db) if db else None)
+        self._store: Store | None = SqliteStore(db) if db else None
+        self.backend = OnDemandBackend(processing_delay=processing_delay, store=self._store)
+        self.workspaces = Workspaces(self.credentials, self.backend)
         self.faults = FaultInjector(seed)
         for rule in faults or []:
             self.faults.add(rule)
         self.journal = Journal()
-        self.app = create_app(self.credentials, backend=self.backend, faults=self.faults, journal=self.journal)
+        self.app = create_app(self.credentials, backend=self.backend, faults=self.faults, journal=self.journal,
+                              workspaces=self.workspaces)
+        for token, secret in (extra_workspaces or {}).items():
+            self.add_workspace(token, secret)
         self._socket = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
@@ -46,6 +57,33 @@ class EmulatorServer:
         self.port: int = self._socket.getsockname()[1]
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+
+    def add_workspace(self, access_token_id: str, secret_key: str) -> str:
+        """Serve one more workspace behind these credentials; returns its `workspaceId` (stable for the
+        Access Token ID). It starts empty, with the default workspace's processing delay."""
+        backend = OnDemandBackend(processing_delay=self.backend.processing_delay, store=self._store,
+                                  workspace_id=workspace_id_for(access_token_id))
+        self.workspaces.add(Credentials(access_token_id, secret_key), backend)
+        return backend.workspace_id
+
+    def workspace(self, access_token_id: str) -> OnDemandBackend:
+        """The workspace behind an Access Token ID."""
+        backend = self.workspaces.by_token(access_token_id)
+        if backend is None:
+            raise KeyError("no workspace has that Access Token ID")
+        return backend
+
+    def reset(self) -> None:
+        """Every workspace emptied, no faults, an empty journal."""
+        for backend in self.workspaces.backends():
+            backend.reset()
+        self.faults.clear()
+        self.journal.clear()
+
+    def loopback_upload_url(self, upload_url: str) -> str:
+        """Where this emulator receives the bytes of a direct upload whose URL (https, shaped like the
+        live API's) it handed out: PUT the file there."""
+        return loopback_upload_url(upload_url, self.base_url)
 
     @property
     def base_url(self) -> str:

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 class Store(Protocol):
     def load(self, table: str) -> Iterator[dict[str, Any]]: ...
     def put(self, table: str, key: str, row: dict[str, Any]) -> None: ...
+    def put_many(self, table: str, rows: list[tuple[str, dict[str, Any]]]) -> None: ...
     def delete(self, table: str, key: str) -> None: ...
     def clear(self) -> None: ...
 
@@ -23,6 +24,9 @@ class MemoryStore:
         return iter(())
 
     def put(self, table: str, key: str, row: dict[str, Any]) -> None:
+        pass
+
+    def put_many(self, table: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
         pass
 
     def delete(self, table: str, key: str) -> None:
@@ -54,6 +58,14 @@ class SqliteStore:
             self._db.execute(
                 f"INSERT OR REPLACE INTO {self._table(table)} (key, row) VALUES (?, ?)", (key, json.dumps(row))
             )
+
+    def put_many(self, table: str, rows: list[tuple[str, dict[str, Any]]]) -> None:
+        """Many rows in one transaction (seeding thousands of media)."""
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany(f"INSERT OR REPLACE INTO {self._table(table)} (key, row) VALUES (?, ?)",
+                                 [(key, json.dumps(row)) for key, row in rows])
+            self._db.execute("COMMIT")
 
     def delete(self, table: str, key: str) -> None:
         with self._lock:

@@ -1,4 +1,7 @@
-"""The route table, as data: the spec's on-demand paths under /v1 and the emulator's own under /_emulator."""
+"""The route table, as data: the spec's on-demand paths under /v1 and the emulator's own under /_emulator.
+
+Order matters where a literal segment and a parameter share a place (`drm-configurations`, `uploads`
+before `{mediaId}`)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ API_ROUTES = [
     Route("/on-demand/upload", r.create_upload, methods=["POST"]),
     Route("/on-demand/uploads", r.list_uploads, methods=["GET"]),
     Route("/on-demand/upload/{uploadId}/cancel", r.cancel_upload, methods=["PUT"]),
+    Route("/on-demand/drm-configurations", r.list_drm_configurations, methods=["GET"]),
+    Route("/on-demand/drm-configurations/{drmConfigurationId}", r.get_drm_configuration, methods=["GET"]),
     Route("/on-demand/{mediaId}", r.get_media, methods=["GET"]),
     Route("/on-demand/{mediaId}", r.update_media, methods=["PATCH"]),
     Route("/on-demand/{mediaId}", r.delete_media, methods=["DELETE"]),
@@ -28,6 +33,7 @@ API_ROUTES = [
     Route("/on-demand/{mediaId}/tracks", r.add_track, methods=["POST"]),
     Route("/on-demand/{mediaId}/tracks/{trackId}", r.update_track, methods=["PATCH"]),
     Route("/on-demand/{mediaId}/tracks/{trackId}", r.delete_track, methods=["DELETE"]),
+    Route("/on-demand/{mediaId}/tracks/{trackId}/generate-subtitles", r.generate_subtitles, methods=["POST"]),
 ]
 
 CONTROL_ROUTES = [
@@ -39,5 +45,8 @@ CONTROL_ROUTES = [
     Route("/faults", r.add_fault, methods=["POST"]),
     Route("/faults", r.clear_faults, methods=["DELETE"]),
     Route("/processing-delay", r.set_processing_delay, methods=["PUT"]),
-    Route("/uploads/{uploadId}", r.receive_upload, methods=["PUT"], name="receive_upload"),
+    Route("/seed", r.seed, methods=["POST"]),
+    Route("/drm-configurations", r.set_drm_configurations, methods=["PUT"]),
+    # A direct upload's https URL, moved onto the emulator (see models.loopback_upload_url).
+    Route("/storage/{bucket}/{workspaceId}/{uploadId}", r.receive_upload, methods=["PUT"], name="receive_upload"),
 ]

@@ -42,6 +42,12 @@ EMULATED_OPERATIONS = [
     "cancel-upload",
 ]
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
+# Where the emulator follows the live API over the spec, the answer's schema is not checked (the other
+# checks still run); each reason is pinned by a test in tests/test_emulator_api.py.
+SPEC_DEFECTS = {
+    # `"resolution": null` on a new playback id (create-media-playback-id.raw.json); the spec forbids null.
+    "create-media-playback-id": response_schema_conformance,
+}
 
 
 def _operations() -> list:
@@ -64,6 +70,7 @@ def test_generated_requests_get_no_5xx_and_only_answers_the_spec_allows(
               suppress_health_check=list(HealthCheck))
     @given(case=operation.as_strategy())
     def run(case: schemathesis.Case) -> None:
-        case.call_and_validate(base_url=emulator.api_url, checks=CHECKS, auth=(ACCESS_TOKEN_ID, SECRET_KEY))
+        checks = [check for check in CHECKS if check is not SPEC_DEFECTS.get(operation_id)]
+        case.call_and_validate(base_url=emulator.api_url, checks=checks, auth=(ACCESS_TOKEN_ID, SECRET_KEY))
 
     run()

@@ -33,7 +33,7 @@ def test_the_journal_records_method_path_status_and_time(api: httpx.Client, emul
     assert [(e["method"], e["path"], e["status"]) for e in entries] == [
         ("POST", "/v1/on-demand", 201),
         ("GET", f"/v1/on-demand/{media_id}", 200),
-        ("GET", "/v1/on-demand/not-a-uuid", 400),
+        ("GET", "/v1/on-demand/not-a-uuid", 422),
     ]
     assert all(before <= e["time"] <= time.time() for e in entries)
 

@@ -66,5 +66,13 @@ def assert_matches_spec(response: httpx.Response) -> dict[str, Any]:
     else:
         assert body["success"] is False
         assert body["error"]["code"] == response.status_code
-        assert body["error"]["message"] and body["error"]["description"]
+        assert body["error"]["message"] and (body["error"].get("description") or body["error"].get("fields"))
     return body
+
+
+def error_text(body: dict[str, Any]) -> str:
+    """What an error envelope says: its description, or each `field message` of a 422's `fields`."""
+    error = body["error"]
+    if "fields" in error:
+        return "; ".join(f"{f['field']} {f['message']}" for f in error["fields"])
+    return str(error["description"])
