@@ -2,11 +2,16 @@
 
 FastPix's spec (x-fastpix-retries) retries 408, 429, 500, 502, 503 and 504 and connection errors with
 exponential backoff from 1 s, capped at 10 s. We follow it for GET, PATCH and DELETE, which are
-idempotent, with more attempts than the spec's 3: an unattended pipeline run that fails costs more
-than one that waits, and under a 20% error rate 3 attempts lose about one call in 125, 8 attempts
-one in 390,000 (at most about 45 s of waiting). A POST that creates a media is only retried when the
-request provably never reached FastPix (the connection was refused); anything else could duplicate the media, so the caller must
-first look for what the failed POST may have created.
+idempotent, and widen it to every 5xx: gateways in front of an API answer 520-524 (Cloudflare), 529 or
+598 when the origin is slow or unreachable, and for an idempotent call a retry is always safe. We make
+more attempts than the spec's 3: an unattended pipeline run that fails costs more than one that waits,
+and under a 20% error rate 3 attempts lose about one call in 125, 8 attempts one in 390,000 (at most
+about 45 s of waiting). A POST that creates a media is only retried when it was turned away (429) or
+provably never reached FastPix (the connection was refused); anything else could duplicate the media,
+so the caller must first look for what the failed POST may have created.
+
+An answer that is not FastPix's at all (client.ProtocolError: HTML, a router's 404, a broken envelope)
+is never retried: it almost always means a wrong API URL or a proxy, and failing fast says so sooner.
 """
 
 from __future__ import annotations
@@ -15,8 +20,13 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+RETRYABLE_CLIENT_STATUSES = frozenset({408, 429})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+def is_retryable_status(status: int) -> bool:
+    """408, 429 and every 5xx: the statuses after which an idempotent call is worth sending again."""
+    return status in RETRYABLE_CLIENT_STATUSES or 500 <= status <= 599
 
 
 def _full_jitter(delay: float) -> float:
@@ -44,7 +54,7 @@ class RetryPolicy:
             return status is None and not request_sent
         if status is None:
             return True
-        return status in RETRYABLE_STATUSES
+        return is_retryable_status(status)
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before attempt `attempt + 1`. A server's Retry-After wins when given."""
@@ -62,4 +72,5 @@ def parse_retry_after(value: str | None) -> float | None:
         seconds = float(value.strip())
     except ValueError:
         return None
+    # NaN compares false with everything: treat it, like a negative value, as absent.
     return seconds if seconds >= 0 else None

@@ -15,7 +15,7 @@ def test_idempotent_calls_retry_the_statuses_fastpix_lists(method: str, status: 
     assert policy.should_retry(method, 1, status=status)
 
 
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422, 501])
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 422])
 def test_client_errors_are_never_retried(status: int) -> None:
     assert not policy.should_retry("GET", 1, status=status)
 
@@ -61,3 +61,19 @@ def test_default_jitter_stays_within_half_to_full_delay() -> None:
                                                  ("Wed, 21 Oct 2015 07:28:00 GMT", None)])
 def test_retry_after_parsing(header: str | None, seconds: float | None) -> None:
     assert parse_retry_after(header) == seconds
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
+@pytest.mark.parametrize("status", [505, 520, 521, 522, 524, 529, 598, 599])
+def test_idempotent_calls_retry_every_5xx_a_gateway_may_send(method: str, status: int) -> None:
+    assert policy.should_retry(method, 1, status=status)
+
+
+@pytest.mark.parametrize("status", [408, 500, 502, 503, 504, 520, 524, 598])
+def test_a_create_answered_with_a_5xx_or_408_is_never_retried(status: int) -> None:
+    assert not policy.should_retry("POST", 1, status=status)
+
+
+@pytest.mark.parametrize("status", [200, 301, 404, 418, 600, 999])
+def test_statuses_outside_408_429_and_5xx_are_not_retried(status: int) -> None:
+    assert not policy.should_retry("GET", 1, status=status)
