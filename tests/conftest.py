@@ -32,6 +32,24 @@ def emulator(emulator_server: EmulatorServer) -> EmulatorServer:
     return emulator_server
 
 
+SECOND_ACCESS_TOKEN_ID = "test-second-workspace-id-51d2"
+SECOND_SECRET_KEY = "test-second-workspace-key-8e4a"
+
+
+@pytest.fixture
+def second_workspace(emulator: EmulatorServer) -> tuple[str, str, str]:
+    """(access_token_id, secret_key, workspace_id) of a second workspace of the session's emulator,
+    emptied like the first: same API URL, other credentials, other media, another `workspaceId`."""
+    try:
+        backend = emulator.workspace(SECOND_ACCESS_TOKEN_ID)
+    except KeyError:
+        emulator.add_workspace(SECOND_ACCESS_TOKEN_ID, SECOND_SECRET_KEY)
+        backend = emulator.workspace(SECOND_ACCESS_TOKEN_ID)
+    backend.reset()
+    backend.processing_delay = 0.0
+    return SECOND_ACCESS_TOKEN_ID, SECOND_SECRET_KEY, backend.workspace_id
+
+
 @pytest.fixture
 def api(emulator: EmulatorServer) -> Iterator[httpx.Client]:
     """A plain HTTP client of the emulator's API, authenticated."""
