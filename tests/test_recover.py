@@ -186,7 +186,7 @@ def test_a_0_1_0_pending_create_matches_a_tag_with_this_stacks_id_but_not_anothe
 def test_a_second_media_of_one_pending_create_is_an_orphan() -> None:
     state = deployment(resource("intro", "m-1"), pending_ops=(pending("new"),))
     plan = plan_recovery(state, [media("m-2", tag("new")), media("m-3", tag("new", nonce="ffffffff"))])
-    assert list(plan.to_import.values())[0]["id"] == "m-2"
+    assert [found["id"] for found in plan.to_import.values()] == ["m-2"]
     assert ids(plan.orphans) == ["m-3"]
 
 
