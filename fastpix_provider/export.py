@@ -10,6 +10,14 @@ already carry another stack's `fastpix-pulumi` tag are left out (`--include-mana
 With `--output` naming an existing catalog, entries are added to it; media it already adopts or
 manages are skipped and no existing key is overwritten. Credentials and the API URL come from
 FASTPIX_USERNAME, FASTPIX_PASSWORD and FASTPIX_API_URL.
+
+A signed URL is never written. A media created by direct upload has, as its source, the signed URL of
+FastPix's upload storage (input info `configuration.url`, e.g. `https://storage.googleapis.com/
+fastpix-uploads-asia/...?X-Goog-Signature=...`): a credential, useless to download from once expired.
+Its entry gets a placeholder comment instead of `url`, and a warning on stderr names the key. The same
+goes for any source URL that carries a signature or credentials (query parameters such as
+X-Goog-Signature, X-Amz-Signature, Signature, sig, token; or user:password@). A `drm` media gets its
+`drmConfigurationId` when FastPix shows it, else a placeholder comment and a warning.
 """
 
 from __future__ import annotations
@@ -19,13 +27,15 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
+from .catalog import MAX_FILE_BYTES, MAX_FILE_SIZE_TEXT, SAFE_LOADER, structure_problems
 from .client import FastPixClient
 from .errors import FastPixError, NotFoundError
 from .media import OWNER_METADATA_KEY
@@ -65,10 +75,57 @@ def selected(media: Mapping[str, Any], *, metadata: Mapping[str, str], after: da
     return not (before and (created is None or created > before))
 
 
+# Query parameters that make a URL a credential: signed URLs of Google Cloud Storage (V4 and V2),
+# Amazon S3 (SigV4 and V2), CloudFront, Azure Blob SAS, and the usual token parameters.
+SIGNATURE_PARAMETERS = frozenset({
+    "x-goog-signature", "x-goog-credential", "googleaccessid",
+    "x-amz-signature", "x-amz-credential", "x-amz-security-token", "awsaccesskeyid",
+    "signature", "key-pair-id", "policy",
+    "sig",
+    "token", "access_token", "auth", "upload_id",
+})
+# Where FastPix receives direct uploads (captured: direct-upload-video-media.raw.json,
+# retrieveMediaInputInfo.api.json): a bucket named fastpix-uploads-<region> on Google Cloud Storage.
+UPLOAD_STORAGE_HOSTS = ("storage.googleapis.com",)
+UPLOAD_BUCKET_PREFIX = "fastpix-uploads"
+
+URL_PLACEHOLDER = ("url: not written: created by direct upload, its only source is a signed upload URL (a credential); "
+                   "add a url only to replace this media")
+DRM_PLACEHOLDER = ("drmConfigurationId: unknown: FastPix does not show it; set the id of the DRM configuration this "
+                   "media uses (GET /v1/on-demand/drm-configurations lists them)")
+
+
+def withheld_because(url: str) -> str | None:
+    """Why `url` must not be written into a catalog (it is or holds a credential), or None if it may."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return "it is not a well-formed URL"
+    if parts.username or parts.password:
+        return "it carries a user name or password"
+    names = {name.lower() for name, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    signed = sorted(names & SIGNATURE_PARAMETERS)
+    if signed:
+        return f"it is a signed URL ({signed[0]})"
+    bucket = parts.path.lstrip("/").split("/", 1)[0] if host in UPLOAD_STORAGE_HOSTS else host.split(".", 1)[0]
+    if (host in UPLOAD_STORAGE_HOSTS or host.endswith(".storage.googleapis.com")) and bucket.startswith(UPLOAD_BUCKET_PREFIX):
+        return "it is FastPix's direct-upload storage"
+    return None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A media's source as the catalog may show it: a URL, or why none is written."""
+
+    url: str | None = None
+    withheld: str | None = None  # the reason a URL FastPix holds is not written
+
+
 def catalog_entry(media: Mapping[str, Any], url: str | None) -> dict[str, Any]:
     """A catalog entry that adopts `media` as it is, so the first `pulumi up` changes nothing."""
     entry: dict[str, Any] = {}
-    if url:
+    if url and withheld_because(url) is None:
         entry["url"] = url
     entry["adopt"] = media["id"]
     if media.get("title"):
@@ -80,6 +137,9 @@ def catalog_entry(media: Mapping[str, Any], url: str | None) -> dict[str, Any]:
         entry["metadata"] = metadata
     policies = [p.get("accessPolicy") for p in media.get("playbackIds") or []]
     entry["accessPolicy"] = policies[0] if policies else "public"
+    drm_configuration_id = drm_configuration_of(media)
+    if entry["accessPolicy"] == "drm" and drm_configuration_id:
+        entry["drmConfigurationId"] = drm_configuration_id
     for name in ("maxResolution", "mediaQuality"):
         if media.get(name):
             entry[name] = media[name]
@@ -88,6 +148,13 @@ def catalog_entry(media: Mapping[str, Any], url: str | None) -> dict[str, Any]:
     if media.get("sourceAccess"):
         entry["sourceAccess"] = True
     return entry
+
+
+def drm_configuration_of(media: Mapping[str, Any]) -> str | None:
+    """The DRM configuration id of a drm media, where FastPix shows it (on the media or its playback id)."""
+    candidates = [media.get("drmConfigurationId")]
+    candidates += [p.get("drmConfigurationId") for p in media.get("playbackIds") or [] if isinstance(p, Mapping)]
+    return next((str(c) for c in candidates if isinstance(c, str) and c), None)
 
 
 def key_for(media: Mapping[str, Any], taken: set[str]) -> str:
@@ -100,26 +167,75 @@ def key_for(media: Mapping[str, Any], taken: set[str]) -> str:
     return key
 
 
-def source_url(client: FastPixClient, media_id: str) -> str | None:
-    """The http(s) URL a media was created from, when FastPix knows one (direct uploads have none)."""
+def source_of(client: FastPixClient, media_id: str) -> Source:
+    """The http(s) URL a media was created from, when FastPix knows one that may be written down."""
     try:
         info = client.get_input_info(media_id)
     except NotFoundError:
-        return None
+        return Source()
     url = str((info.get("configuration") or {}).get("url") or "")
-    return url if urlsplit(url).scheme in ("http", "https") else None
+    if urlsplit(url).scheme not in ("http", "https"):
+        return Source()
+    reason = withheld_because(url)
+    return Source(withheld=reason) if reason else Source(url=url)
 
 
-def export(client: FastPixClient, existing: Mapping[str, Any], **filters: Any) -> dict[str, Any]:
+@dataclass
+class Exported:
+    """New catalog entries, the placeholder comments that go in them, and warnings for the user."""
+
+    entries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    placeholders: dict[str, list[str]] = field(default_factory=dict)  # key -> comment lines in its entry
+    warnings: list[str] = field(default_factory=list)
+
+    def render(self) -> str:
+        """The entries as catalog YAML, each placeholder a comment inside its entry."""
+        parts = []
+        for key, entry in self.entries.items():
+            lines = yaml.safe_dump({key: entry}, sort_keys=False, allow_unicode=True).splitlines(keepends=True)
+            comments = [f"  # {comment}\n" for comment in self.placeholders.get(key, [])]
+            parts.append("".join(lines[:1] + comments + lines[1:]))
+        return "".join(parts)
+
+
+def export(client: FastPixClient, existing: Mapping[str, Any], **filters: Any) -> Exported:
     """New catalog entries for the selected media that `existing` does not already hold."""
     adopted = {str(entry.get("adopt")) for entry in existing.values() if isinstance(entry, dict)}
     taken = set(existing)
-    added: dict[str, Any] = {}
+    result = Exported()
     for media in client.list_media(order_by="asc"):
         if media["id"] in adopted or not selected(media, **filters):
             continue
-        added[key_for(media, taken)] = catalog_entry(media, source_url(client, media["id"]))
-    return added
+        key = key_for(media, taken)
+        source = source_of(client, media["id"])
+        entry = catalog_entry(media, source.url)
+        result.entries[key] = entry
+        if source.withheld:
+            result.placeholders.setdefault(key, []).append(URL_PLACEHOLDER)
+            result.warnings.append(f"{key} (media {media['id']}): its source URL is not written to the catalog because "
+                                   f"{source.withheld}; the entry has a placeholder comment instead")
+        if entry["accessPolicy"] == "drm" and "drmConfigurationId" not in entry:
+            result.placeholders.setdefault(key, []).append(DRM_PLACEHOLDER)
+            result.warnings.append(f"{key} (media {media['id']}): a drm media whose DRM configuration FastPix does not "
+                                   f"show; set drmConfigurationId in the catalog before `pulumi up`")
+    return result
+
+
+def read_existing(path: Path) -> dict[str, Any]:
+    """The catalog entries are added to, read with the catalog's own safeguards (no aliases, no key twice)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+            raise ValueError(f"{path} is larger than a catalog may be ({MAX_FILE_SIZE_TEXT})")
+        problems = structure_problems(text)
+        if problems:
+            raise ValueError(f"{path}: {problems[0]}")
+        existing = yaml.load(text, Loader=SAFE_LOADER) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise ValueError(f"{path} cannot be read as a catalog: {str(error)[:200]}") from None
+    if not isinstance(existing, dict):
+        raise ValueError(f"{path} is not a catalog (a map from key to media)")
+    return existing
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,16 +255,20 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     existing: dict[str, Any] = {}
     if args.output and Path(args.output).exists():
-        existing = yaml.safe_load(Path(args.output).read_text()) or {}
-        if not isinstance(existing, dict):
-            parser.error(f"{args.output} is not a catalog (a map from key to media)")
+        try:
+            existing = read_existing(Path(args.output))
+        except ValueError as error:
+            parser.error(str(error))
     settings = ProviderSettings.resolve({}, os.environ)
     try:
-        added = export(FastPixClient(settings.api_url, settings.credentials()), existing, **filters)
+        exported = export(FastPixClient(settings.api_url, settings.credentials()), existing, **filters)
     except FastPixError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    text = yaml.safe_dump(added, sort_keys=False, allow_unicode=True) if added else ""
+    for warning in exported.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    added = exported.entries
+    text = exported.render()
     if args.output:
         output = Path(args.output)
         if existing:

@@ -253,7 +253,7 @@ def test_the_problem_list_is_bounded_but_counts_every_problem() -> None:
 def test_the_catalog_is_read_by_libyaml() -> None:
     # The structure check and the load both use the C parser: a 500-entry catalog stays fast.
     if getattr(yaml, "__with_libyaml__", False):
-        assert catalog._SAFE_LOADER is yaml.CSafeLoader
+        assert catalog.SAFE_LOADER is yaml.CSafeLoader
     entries = {f"clip-{i:03d}": {"url": f"{URL}?n={i}", "title": f"Clip {i}", "metadata": {"course": "physics"}}
                for i in range(500)}
     assert len(parse_catalog(yaml.safe_dump(entries))) == 500
