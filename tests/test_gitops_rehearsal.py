@@ -1,4 +1,10 @@
-"""The local rehearsal of the GitOps pipeline (examples/gitops/rehearse.py) passes end to end."""
+"""The local rehearsal of the GitOps pipeline (examples/gitops/rehearse.py), through the real engine.
+
+It plays the workflow's own scripts against the emulator and a fake of GitHub's API: a pull request
+removing four media is blocked at plan and at apply without approval, an approval by another person
+lets exactly those four be deleted, an apply after the state moved refuses, four retainOnDelete
+removals pass and leave FastPix untouched, and the drift check opens, updates and closes one issue.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +16,20 @@ import pytest
 
 from pulumi_local import EngineToolchain, engine_environment
 from tests.conftest import PROJECT_ROOT
+from tests.gitops_support import GITOPS, script
 
 pytestmark = pytest.mark.engine
 
 
-def test_the_rehearsal_passes(toolchain: EngineToolchain, tmp_path) -> None:
+def test_the_rehearsal_passes_every_step_of_the_merge_path(toolchain: EngineToolchain, tmp_path) -> None:
     env = {**os.environ, **engine_environment(tmp_path / "home", toolchain)}
-    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "examples" / "gitops" / "rehearse.py")],
-                            cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "rehearsal passed" in result.stdout
-    assert "FAILED" not in result.stdout
-    assert result.stdout.count("  ok ") == 9
+    env.pop("FASTPIX_ALLOW_DELETIONS", None)
+    result = subprocess.run([sys.executable, str(GITOPS / "rehearse.py")], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=600)
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "FAILED" not in output and "rehearsal passed" in result.stdout
+    expectations = script("rehearse").EXPECTATIONS
+    assert len(expectations) == 16
+    for expectation in expectations:
+        assert f"  ok  {expectation}\n" in result.stdout, f"not checked: {expectation}\n{output}"
