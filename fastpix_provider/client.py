@@ -39,6 +39,7 @@ from .errors import (
     APIError,
     ConfigurationError,
     InvalidIdError,
+    InvalidRequestError,
     ProtocolError,
     TransportError,
     bounded,
@@ -241,6 +242,26 @@ class FastPixClient:
             raise ProtocolError(f"the media's workspaceId {self._describe(workspace_id)} cannot be an id",
                                 method="GET", path="/on-demand", status=200)
         return workspace_id
+
+    def list_drm_configuration_ids(self) -> list[str]:
+        """The ids of the workspace's DRM configurations (GET /on-demand/drm-configurations, first page).
+
+        A workspace without any answers 400 "DRM ID does not exist" (captured getDrmConfiguration), not
+        an empty list: that answer reads as none.
+        """
+        method, path = "GET", "/on-demand/drm-configurations"
+        try:
+            status, body = self._call(method, path, params={"limit": 50, "offset": 1})
+        except InvalidRequestError as exc:
+            if exc.status == 400 and exc.fastpix_envelope:
+                return []
+            raise
+        data = body.get("data")
+        if not isinstance(data, list) or not all(isinstance(item, dict) and looks_like_id(item.get("id"))
+                                                 for item in data):
+            raise ProtocolError("the DRM configurations answer is not a list of objects with ids",
+                                method=method, path=path, status=status)
+        return [str(item["id"]) for item in data]
 
     # -- checking answers ---------------------------------------------------------------------------
 
