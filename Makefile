@@ -24,9 +24,24 @@ demo: setup
 test: setup lint
 	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest
 
-lint: $(STAMP)
+# Every GitHub Actions workflow of the repository: its own, and the examples teams copy.
+WORKFLOWS = $(wildcard .github/workflows/*.yml .github/workflows/*.yaml examples/*/*workflow*.yml)
+TOOLS := .tools
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint
+
+lint: $(STAMP) $(ACTIONLINT)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(ACTIONLINT) $(WORKFLOWS)
+	$(VENV)/bin/zizmor --offline --no-progress $(WORKFLOWS)
+
+# actionlint from the Go module proxy, into a git-ignored folder of the project; installed once per version.
+$(ACTIONLINT):
+	@command -v go >/dev/null 2>&1 || { echo "make lint: Go 1.22+ is needed to install actionlint $(ACTIONLINT_VERSION) (https://go.dev/dl/)" >&2; exit 1; }
+	@mkdir -p $(@D) && printf '*\n' > $(TOOLS)/.gitignore
+	@GOBIN="$(abspath $(@D))" go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) \
+		|| { echo "make lint: could not install actionlint $(ACTIONLINT_VERSION) with go install (is the Go module proxy reachable?)" >&2; exit 1; }
 
 emulator: $(STAMP)
 	$(PY) -m fastpix_emulator --access-token-id local --secret-key local-secret --port 8089

@@ -1,6 +1,7 @@
 """The scheduled drift check: one issue per stack, opened on drift, updated while it lasts, closed when clean.
 
     python drift_issue.py --stack production [--repo OWNER/NAME] [--run-url URL] [--preview-file drift.json]
+    python drift_issue.py --list-drifted   # the stacks whose drift issue is open, one a line (opt-in auto-fix)
 
 Runs `pulumi preview --refresh --expect-no-changes --json` (or reads its saved output): every step
 that is not `same` is drift, a change made outside the catalog (a title edited in the dashboard, a
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -51,6 +53,13 @@ class Action:
 
 def marker(stack: str) -> str:
     return f"<!-- fastpix-drift stack={stack} -->"
+
+
+def drifted_stacks(open_issues: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The stacks named by the markers of open drift issues (only names made of safe characters)."""
+    found = {m.group(1) for issue in open_issues
+             for m in re.finditer(r"<!-- fastpix-drift stack=([A-Za-z0-9_.-]+) -->", str(issue.get("body") or ""))}
+    return sorted(found)
 
 
 def read_drift(text: str) -> Drift:
@@ -135,12 +144,25 @@ def run_preview(stack: str, pulumi: str = "pulumi") -> str:
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stack", required=True)
+    which = parser.add_mutually_exclusive_group(required=True)
+    which.add_argument("--stack")
+    which.add_argument("--list-drifted", action="store_true", help="print the stacks with an open drift issue")
     parser.add_argument("--repo", help="OWNER/NAME (default: GITHUB_REPOSITORY)")
     parser.add_argument("--run-url", default="", help="a link to this run, shown in the issue")
     parser.add_argument("--preview-file", type=Path, help="a saved preview instead of running one")
     parser.add_argument("--pulumi", default="pulumi", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.list_drifted:
+        try:
+            github = GitHub.from_environment(args.repo, environ)
+            try:
+                print("\n".join(drifted_stacks(github.open_issues(LABEL))))
+            finally:
+                github.close()
+        except GitHubError as error:
+            print(f"drift_issue: {error}", file=sys.stderr)
+            return 2
+        return 0
     text = args.preview_file.read_text() if args.preview_file else run_preview(args.stack, args.pulumi)
     drift = read_drift(text)
     try:
