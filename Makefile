@@ -38,7 +38,7 @@ lint: $(STAMP) $(ACTIONLINT)
 
 # actionlint from the Go module proxy, into a git-ignored folder of the project; installed once per version.
 $(ACTIONLINT):
-	@command -v go >/dev/null 2>&1 || { echo "make lint: Go 1.22+ is needed to install actionlint $(ACTIONLINT_VERSION) (https://go.dev/dl/)" >&2; exit 1; }
+	@command -v go >/dev/null 2>&1 || { echo "make lint: Go 1.25 or later is needed to install actionlint $(ACTIONLINT_VERSION) (https://go.dev/dl/)" >&2; exit 1; }
 	@mkdir -p $(@D) && printf '*\n' > $(TOOLS)/.gitignore
 	@GOBIN="$(abspath $(@D))" go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION) \
 		|| { echo "make lint: could not install actionlint $(ACTIONLINT_VERSION) with go install (is the Go module proxy reachable?)" >&2; exit 1; }
