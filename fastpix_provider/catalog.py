@@ -280,9 +280,6 @@ def _parse_entry(key: Any, raw: Any, problems: list[str]) -> CatalogEntry | None
     if "adopt" in raw and not isinstance(raw["adopt"], str):
         problems.append(f"{key}.adopt: must be the id of an existing FastPix media (a UUID string)")
         args.pop("adopt_id", None)
-    if raw.get("takeOver") is True and "adopt" not in raw:
-        problems.append(f"{key}.takeOver: only applies with `adopt` (take over a media another stack's tag claims); "
-                        f"add `adopt: <media id>` or remove it")
     by_argument = {argument: name for name, argument in PROPERTIES.items()}
     for failure in media.check_inputs(args):
         head, _, rest = failure.property.partition(".")

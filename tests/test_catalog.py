@@ -76,7 +76,7 @@ def test_the_shipped_catalog_is_valid() -> None:
     (f"intro:\n  url: {URL}\n  protect: maybe\n", "intro.protect: must be true or false"),
     (f"intro:\n  url: {URL}\n  adopt: 12\n", "intro.adopt: must be the id of an existing FastPix media"),
     (f"intro:\n  url: {URL}\n  takeOver: please\n", "intro.takeOver: must be true or false, got 'please'"),
-    (f"intro:\n  url: {URL}\n  takeOver: true\n", "intro.takeOver: only applies with `adopt`"),
+    (f"intro:\n  url: {URL}\n  takeOver: true\n", "intro.takeOver: takeOver applies to adoption only"),
     (f"bad key!:\n  url: {URL}\n", "'bad key!': a media key must be"),
     ("intro:\n  url: [unclosed\n", "not valid YAML at line"),
 ])
@@ -85,6 +85,12 @@ def test_problems_name_the_file_the_key_and_the_fix(text: str, problem: str) -> 
         parse_catalog(text, "catalog/media.yaml")
     assert str(caught.value).startswith("catalog/media.yaml:")
     assert problem in str(caught.value)
+
+
+def test_take_over_without_adopt_is_reported_once() -> None:
+    with pytest.raises(CatalogError) as caught:
+        parse_catalog(f"intro:\n  url: {URL}\n  takeOver: true\n")
+    assert len(caught.value.problems) == 1
 
 
 def test_every_problem_is_reported_at_once() -> None:
