@@ -63,7 +63,11 @@ BACKUP_FOLDER = ".fastpix-recover"
 # What the DIY (file://, s3://...) backends call every stack's organisation.
 DIY_ORGANIZATION = "organization"
 # One part of `--stack [org/[project/]]stack`: what Pulumi allows in names, so never a glob or a path.
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+
+
+def _is_name(text: str) -> bool:
+    return bool(_NAME.match(text)) and text not in (".", "..")
 
 
 @dataclass(frozen=True)
@@ -245,7 +249,7 @@ class StackRef:
     @classmethod
     def parse(cls, text: str) -> StackRef:
         parts = text.split("/")
-        if len(parts) > 3 or not all(_NAME.match(part) and part not in (".", "..") for part in parts):
+        if len(parts) > 3 or not all(_is_name(part) for part in parts):
             raise ValueError(f"--stack takes a stack name, org/stack or org/project/stack (letters, digits, '-', '_' "
                              f"and '.'), not a pattern or a path; got {text[:100]!r}")
         if len(parts) == 3:
@@ -296,7 +300,7 @@ def state_sidecars(backend_root: Path, project: str | None, stack: str) -> list[
     `.pulumi/meta.yaml` version 1 says) or `.pulumi/stacks/<stack>.json` (the older layout); `.json.gz`
     when it compresses.
     """
-    if not _NAME.match(stack) or (project is not None and not _NAME.match(project)):
+    if not _is_name(stack) or (project is not None and not _is_name(project)):
         raise ValueError("a stack or project name must not be a pattern or a path")
     stacks = backend_root / ".pulumi" / "stacks"
     folders = [stacks / project] if project and _project_scoped(backend_root) else [stacks]
@@ -377,7 +381,12 @@ def main(argv: list[str] | None = None) -> int:
     backend_url = current_backend_url(os.environ, project_dir)
 
     backend_root = file_backend_root(backend_url)
-    for sidecar in broken_state_sidecars(backend_root, project, ref.name) if backend_root else []:
+    try:
+        broken = broken_state_sidecars(backend_root, project, ref.name) if backend_root else []
+    except ValueError as error:
+        print(f"error: the project name in Pulumi.yaml: {error}", file=sys.stderr)
+        return 2
+    for sidecar in broken:
         if args.apply:
             sidecar.unlink()
             print(f"removed the broken state metadata file {sidecar}")

@@ -261,13 +261,14 @@ def test_the_golden_0_1_0_state_is_recovered_without_deleting_anything() -> None
     ("acme/dev", StackRef("acme/dev", "dev", organization="acme")),
     ("organization/fastpix-media/dev", StackRef("organization/fastpix-media/dev", "dev", "organization", "fastpix-media")),
     ("my_stack.v2", StackRef("my_stack.v2", "my_stack.v2")),
+    ("-dev", StackRef("-dev", "-dev")),
 ])
 def test_stack_names_are_parsed(text: str, expected: StackRef) -> None:
     assert StackRef.parse(text) == expected
 
 
 @pytest.mark.parametrize("text", ["*", "de*", "d?v", "[d]ev", "a/b/c/d", "../dev", "a//dev", "", "/dev", "dev/",
-                                  "dev\\x", "..", "a b", "-dev", "**/dev"])
+                                  "dev\\x", "..", "a b", "**/dev", "a/./dev", "dev!"])
 def test_a_stack_is_never_a_pattern_or_a_path(text: str) -> None:
     with pytest.raises(ValueError, match="not a pattern or a path"):
         StackRef.parse(text)
@@ -312,7 +313,7 @@ def test_the_legacy_layout_keeps_stacks_directly_under_stacks(tmp_path: Path) ->
 
 def test_a_sidecar_path_is_never_built_from_a_pattern(tmp_path: Path) -> None:
     file_backend(tmp_path)
-    for stack in ("*", "**/dev", "../dev", "d?v"):
+    for stack in ("*", "**/dev", "../dev", "d?v", "..", "."):
         with pytest.raises(ValueError):
             state_sidecars(tmp_path, "fastpix-media", stack)
 
