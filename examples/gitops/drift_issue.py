@@ -98,7 +98,7 @@ def _fields(step: Mapping[str, Any]) -> tuple[str, ...]:
 
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
-    return (text if len(text) <= 60 else text[:57] + "…").replace("|", "\\|")
+    return text if len(text) <= 60 else text[:57] + "…"
 
 
 def render(stack: str, drift: Drift, run_url: str = "") -> str:
@@ -108,7 +108,8 @@ def render(stack: str, drift: Drift, run_url: str = "") -> str:
              "dashboard, put it in media.yaml.", "", "| resource | change | fields |", "|---|---|---|"]
     footer = ["", "This issue is updated by the scheduled drift check and closed when the stack is clean again."]
     for number, change in enumerate(drift.changes):
-        row = f"| `{change.key}` | {change.op} | {', '.join(change.fields) or '-'} |"
+        fields = ", ".join(change.fields).replace("|", "\\|").replace("\n", " ") or "-"
+        row = f"| `{change.key}` | {change.op} | {fields} |"
         if len("\n".join([*lines, row, *footer])) > LIMIT - 200:
             lines.append(f"| … | {len(drift.changes) - number} more not shown: see the run's log | |")
             break
