@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .owner import OWNER_METADATA_KEY
+
 ACCESS_POLICIES = ("public", "private", "drm")
 MAX_RESOLUTIONS = ("2160p", "1440p", "1080p", "720p", "480p")
 MEDIA_QUALITIES = ("standard", "pro", "premium")
@@ -21,11 +23,10 @@ MP4_SUPPORT = ("none", "capped_4k", "audioOnly", "audioOnly,capped_4k")
 METADATA_MAX_KEYS = 10
 TEXT_MAX_LENGTH = 255
 
-# Every media this provider creates carries one metadata entry that names the stack and resource
-# that own it, so media created by a run that died before recording them can be found again.
-# It costs one of FastPix's 10 metadata keys: users have 9.
-OWNER_METADATA_KEY = "fastpix-pulumi"
+# Every media this provider creates carries one metadata entry, the owner tag (owner.py), that names
+# the stack and resource that own it. It costs one of FastPix's 10 metadata keys: users have 9.
 USER_METADATA_MAX_KEYS = METADATA_MAX_KEYS - 1
+__all__ = ["OWNER_METADATA_KEY"]
 
 STREAM_HOST = "https://stream.fastpix.com"
 IMAGE_HOST = "https://images.fastpix.com"
@@ -37,13 +38,16 @@ IN_PLACE = {
     "metadata": "update",
     "source_access": "source_access",
     "mp4_support": "mp4_support",
+    # Not a FastPix field: declaring or dropping retainOnDelete rewrites the owner tag's `!kept` mark,
+    # so that `recover` never calls a media the user chose to keep an orphan.
+    "retain_on_delete": "update",
 }
 # Fields fixed when the media is created: a change means a new media.
-REPLACE = ("url", "access_policy", "max_resolution", "media_quality", "optimize_audio")
+REPLACE = ("url", "access_policy", "max_resolution", "media_quality", "optimize_audio", "drm_configuration_id")
 # Outputs the provider computes (never declared): the resource declares them, the provider strips
 # them from old state before comparing it with declared inputs.
 COMPUTED_OUTPUTS = ("media_id", "status", "playback_ids", "playback_url", "thumbnail_url", "duration",
-                    "created_at", "owner_tag")
+                    "created_at", "owner_tag", "workspace_id")
 
 DEFAULTS: dict[str, Any] = {
     "access_policy": "public",
@@ -55,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
     "metadata": {},
     "title": None,
     "creator_id": None,
+    "drm_configuration_id": None,
+    "retain_on_delete": False,
 }
 
 
@@ -93,7 +99,7 @@ def check_inputs(inputs: Mapping[str, Any]) -> list[Failure]:
         else:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                fail("url", f"url must be an http:// or https:// address with a host, got {url!r}")
+                fail("url", f"url must be an http:// or https:// address with a host, got {echo(url)}")
 
     _check_enum(inputs, "access_policy", ACCESS_POLICIES, fail)
     _check_enum(inputs, "max_resolution", MAX_RESOLUTIONS, fail)
@@ -107,15 +113,44 @@ def check_inputs(inputs: Mapping[str, Any]) -> list[Failure]:
             fail(name, f"{name} must be a string, got {type(value).__name__}")
         elif len(value) > TEXT_MAX_LENGTH:
             fail(name, f"{name} is {len(value)} characters; FastPix allows at most {TEXT_MAX_LENGTH}")
-    for name in ("source_access", "optimize_audio", "wait_for_ready"):
+    for name in ("source_access", "optimize_audio", "wait_for_ready", "take_over", "retain_on_delete"):
         value = inputs.get(name)
         if value is not None and not _is_unknown(value) and not isinstance(value, bool):
-            fail(name, f"{name} must be true or false, got {value!r}")
+            fail(name, f"{name} must be true or false, got {echo(value)}")
     _check_metadata(inputs.get("metadata"), fail)
     adopt_id = inputs.get("adopt_id")
     if adopt_id is not None and not _is_unknown(adopt_id) and not _is_uuid(adopt_id):
-        fail("adopt_id", f"adopt_id must be the id (a UUID) of an existing FastPix media, got {adopt_id!r}")
+        fail("adopt_id", f"adopt_id must be the id (a UUID) of an existing FastPix media, got {echo(adopt_id)}")
+    if inputs.get("take_over") is True and not inputs.get("adopt_id"):
+        fail("take_over", "take_over applies to adoption only: set adopt_id too, or remove take_over")
+    _check_drm(inputs, fail)
     return failures
+
+
+def _check_drm(inputs: Mapping[str, Any], fail: Any) -> None:
+    """FastPix needs a DRM configuration to create a `drm` media (its id is checked against the
+    workspace's configurations by the provider, which can list them)."""
+    policy, drm_id = inputs.get("access_policy"), inputs.get("drm_configuration_id")
+    if _is_unknown(policy) or _is_unknown(drm_id):
+        return
+    if drm_id is not None and not _is_uuid(drm_id):
+        fail("drm_configuration_id", f"drm_configuration_id must be the id (a UUID) of one of the workspace's "
+                                     f"DRM configurations, got {echo(drm_id)}")
+    elif drm_id is not None and policy != "drm":
+        fail("drm_configuration_id", "drm_configuration_id applies to access_policy drm only: remove it, "
+                                     "or set access_policy to drm")
+    elif drm_id is None and policy == "drm" and not inputs.get("adopt_id"):
+        fail("drm_configuration_id", "access_policy drm needs drm_configuration_id: the id of one of the "
+                                     "workspace's DRM configurations (FastPix dashboard, or GET /on-demand/drm-configurations)")
+
+
+ECHO_MAX_LENGTH = 80
+
+
+def echo(value: Any) -> str:
+    """A value quoted in a message, cut to ECHO_MAX_LENGTH characters so no input can flood an error."""
+    text = repr(value)
+    return text if len(text) <= ECHO_MAX_LENGTH else text[: ECHO_MAX_LENGTH - 1] + "\u2026"
 
 
 def _check_enum(inputs: Mapping[str, Any], name: str, allowed: tuple[str, ...], fail: Any) -> None:
@@ -123,7 +158,7 @@ def _check_enum(inputs: Mapping[str, Any], name: str, allowed: tuple[str, ...], 
     if value is None or _is_unknown(value):
         return
     if value not in allowed:
-        fail(name, f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+        fail(name, f"{name} must be one of {', '.join(allowed)}; got {echo(value)}")
 
 
 def _check_metadata(metadata: Any, fail: Any) -> None:
@@ -137,15 +172,20 @@ def _check_metadata(metadata: Any, fail: Any) -> None:
                          f"(FastPix allows {METADATA_MAX_KEYS}, one is reserved for '{OWNER_METADATA_KEY}')")
     for key, value in metadata.items():
         if key == OWNER_METADATA_KEY:
-            fail(f"metadata.{key}", f"the metadata key '{OWNER_METADATA_KEY}' is reserved by fastpix-pulumi; rename it")
+            fail(f"metadata.{_short(key)}", f"the metadata key '{OWNER_METADATA_KEY}' is reserved by fastpix-pulumi; rename it")
         elif not isinstance(key, str) or not key:
-            fail("metadata", f"metadata keys must be non-empty strings, got {key!r}")
+            fail("metadata", f"metadata keys must be non-empty strings, got {echo(key)}")
         elif _is_unknown(value):
             continue
         elif not isinstance(value, str):
-            fail(f"metadata.{key}", f"metadata values must be strings; quote {value!r}")
+            fail(f"metadata.{_short(key)}", f"metadata values must be strings; quote {echo(value)}")
         elif len(value) > TEXT_MAX_LENGTH:
-            fail(f"metadata.{key}", f"the value is {len(value)} characters; FastPix allows at most {TEXT_MAX_LENGTH}")
+            fail(f"metadata.{_short(key)}", f"the value is {len(value)} characters; FastPix allows at most {TEXT_MAX_LENGTH}")
+
+
+def _short(key: Any) -> str:
+    text = str(key)
+    return text if len(text) <= ECHO_MAX_LENGTH else text[: ECHO_MAX_LENGTH - 1] + "\u2026"
 
 
 def _is_uuid(value: Any) -> bool:
@@ -205,6 +245,8 @@ def create_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
     # "none" is the default and not a value POST accepts (only PATCH update-mp4Support does).
     if values["mp4_support"] != "none":
         body["mp4Support"] = values["mp4_support"]
+    if values["access_policy"] == "drm" and values["drm_configuration_id"]:
+        body["drmConfigurationId"] = values["drm_configuration_id"]
     return body
 
 
@@ -234,6 +276,8 @@ def outputs_from_api(media: Mapping[str, Any]) -> dict[str, Any]:
         "thumbnail_url": f"{IMAGE_HOST}/{first}/thumbnail.png" if first else None,
         "duration": media.get("duration"),
         "created_at": media.get("createdAt"),
+        # PATCH answers may leave it out; the provider keeps the recorded one then.
+        "workspace_id": media.get("workspaceId") if isinstance(media.get("workspaceId"), str) else None,
     }
 
 
@@ -250,8 +294,10 @@ def observed_inputs(media: Mapping[str, Any], declared: Mapping[str, Any]) -> di
     observed["creator_id"] = media.get("creatorId") or None
     if "sourceAccess" in media:
         observed["source_access"] = bool(media.get("sourceAccess"))
-    if media.get("mp4Support"):
-        observed["mp4_support"] = media["mp4Support"]
+    # The live API leaves mp4Support out when it is none (captured get-media and list-media answers),
+    # while the spec lists "none" as a value: absent must read as none, or a dashboard switch-off
+    # could never show as drift.
+    observed["mp4_support"] = media.get("mp4Support") or "none"
     if media.get("maxResolution"):
         observed["max_resolution"] = media["maxResolution"]
     if media.get("mediaQuality"):

@@ -5,16 +5,23 @@ state that holds a Media: renaming either breaks refresh, update and delete of e
 
 The instance that Pulumi pickles into state carries nothing (see __getstate__): credentials arrive in
 `configure` on the provider process, and the HTTP client lives in a per-process cache.
+
+What the provider believes. A media is irreplaceable (a new one has new playback ids), so the
+provider concludes that a media is gone only when FastPix itself says so, in its own error envelope,
+to the workspace the media was created in (see `_confirm_gone`); and it sends a create again only
+after a search by the create's owner tag found nothing (see `_create`).
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import secrets
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from pulumi.dynamic import (
     CheckFailure,
@@ -29,14 +36,26 @@ from pulumi.dynamic import (
 
 from . import diagnostics, media
 from .client import FastPixClient
-from .errors import FastPixError, NotFoundError, ServerError, TransportError
+from .errors import (
+    APIError,
+    FastPixError,
+    NotFoundError,
+    ProtocolError,
+    RateLimitedError,
+    ServerError,
+    TransportError,
+)
+from .owner import OwnerTag
 from .settings import ProviderSettings
 
 DEFAULT_READY_TIMEOUT_SECONDS = 20 * 60
 READY_POLL_SECONDS = 1.0
+RECOVER_COMMAND = "python -m fastpix_provider.recover --stack <stack>"
 
 _clients: dict[tuple[str, str, str], FastPixClient] = {}
 _clients_lock = threading.Lock()
+# The workspace each client's credentials belong to, once FastPix has shown it (see _confirm_gone).
+_workspaces: dict[int, str] = {}
 
 
 def client_for(settings: ProviderSettings) -> FastPixClient:
@@ -50,6 +69,34 @@ def client_for(settings: ProviderSettings) -> FastPixClient:
         return client
 
 
+class WorkspaceNotProvenError(FastPixError):
+    """FastPix answered 404 for a media, but nothing proves it was asked in the media's workspace."""
+
+
+class MediaMayExistError(FastPixError):
+    """A create failed in a way after which FastPix may still have made the media."""
+
+
+class AdoptionRefusedError(FastPixError):
+    """The media to adopt is managed by another stack or resource."""
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _plain_errors(method: F) -> F:
+    """Show a FastPixError as its message alone: a traceback would only bury what to do."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except FastPixError as exc:
+            raise exc.with_traceback(None) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 class MediaProvider(ResourceProvider):
     """Lifecycle of one FastPix media. Inputs and outputs use Python-style names; see media.py."""
 
@@ -58,12 +105,14 @@ class MediaProvider(ResourceProvider):
 
     def __init__(self) -> None:
         self._settings: ProviderSettings | None = None
+        self._sleep: Callable[[float], None] = time.sleep
+        self._client_factory: Callable[[ProviderSettings], FastPixClient] = client_for
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self._settings = None
+        self.__init__()  # type: ignore[misc]
 
     # -- configuration ------------------------------------------------------------------------------
 
@@ -72,12 +121,17 @@ class MediaProvider(ResourceProvider):
 
     def _client(self) -> FastPixClient:
         settings = self._settings or ProviderSettings.resolve({}, os.environ)
-        return client_for(settings)
+        return self._client_factory(settings)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [CheckFailure(f.property, f.reason) for f in media.check_inputs(news)]
+        if news.get("drm_configuration_id") is None or not failures:
+            # A missing or unknown DRM configuration is best reported with the ids that do exist.
+            listed = self._check_drm_configuration(news)
+            if listed:
+                failures = [f for f in failures if f.property != "drm_configuration_id"] + listed
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -85,90 +139,155 @@ class MediaProvider(ResourceProvider):
         return DiffResult(
             changes=plan.has_changes,
             replaces=list(plan.replaces),
-            stables=["media_id", "created_at"],
+            stables=["media_id", "created_at", "workspace_id"],
             delete_before_replace=False,
         )
 
+    @_plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
-        try:
-            if props.get("adopt_id"):
-                found, tag = self._adopt(props)
-            else:
-                found, tag = self._create(props)
-            if props.get("wait_for_ready"):
-                found = self._wait_until_ready(found, props)
-        except FastPixError as exc:
-            raise exc.with_traceback(None) from None
-        return CreateResult(found["id"], self._outputs(props, found, tag))
+        if props.get("adopt_id"):
+            found, tag = self._adopt(props)
+        else:
+            found, tag = self._create(props)
+        if props.get("wait_for_ready"):
+            found = self._wait_until_ready(found, props)
+        return CreateResult(found["id"], self._outputs(props, found, tag, workspace_id=self._workspace_of_new(found)))
 
+    @_plain_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        try:
-            found = self._client().get_media(id_)
-        except NotFoundError:
-            diagnostics.warn(f"FastPix media {id_} no longer exists; refresh removes it from the stack's state")
-            return ReadResult("", {})
-        except FastPixError as exc:
-            raise exc.with_traceback(None) from None
-        observed = media.observed_inputs(found, _inputs_only(props))
-        return ReadResult(id_, self._outputs(observed, found, props.get("owner_tag")), observed)
-
-    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        plan = media.plan_changes(olds, news)
-        tag = olds.get("owner_tag")
         client = self._client()
         try:
-            latest = _apply_in_place(client, id_, plan.calls, news, tag) or client.get_media(id_)
-        except FastPixError as exc:
-            raise exc.with_traceback(None) from None
-        return UpdateResult(self._outputs(news, latest, tag))
-
-    def delete(self, id_: str, _props: dict[str, Any]) -> None:
-        try:
-            self._client().delete_media(id_)
+            found = client.get_media(id_)
         except NotFoundError:
-            diagnostics.warn(f"FastPix media {id_} was already deleted; nothing left to delete")
-        except FastPixError as exc:
-            raise exc.with_traceback(None) from None
+            self._confirm_gone(client, id_, props, action="refresh")
+            diagnostics.warn(f"FastPix media {id_} no longer exists in workspace {props.get('workspace_id')}; "
+                             "refresh removes it from the stack's state")
+            return ReadResult("", {})
+        observed = media.observed_inputs(found, _inputs_only(props))
+        observed_tag = OwnerTag.of_media(found)
+        tag = observed_tag.render() if observed_tag else props.get("owner_tag")
+        return ReadResult(id_, self._outputs(observed, found, tag, props), observed)
 
-    # -- helpers ------------------------------------------------------------------------------------
+    @_plain_errors
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        plan = media.plan_changes(olds, news)
+        tag = _updated_tag(olds.get("owner_tag"), news)
+        client = self._client()
+        latest = _apply_in_place(client, id_, plan.calls, news, tag) or client.get_media(id_)
+        return UpdateResult(self._outputs(news, latest, tag, olds))
+
+    @_plain_errors
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        client = self._client()
+        try:
+            client.delete_media(id_)
+        except NotFoundError:
+            self._confirm_gone(client, id_, props, action="delete")
+            diagnostics.warn(f"FastPix media {id_} was already deleted; nothing left to delete")
+
+    # -- is it really gone? ---------------------------------------------------------------------------
+
+    def _confirm_gone(self, client: FastPixClient, media_id: str, props: Mapping[str, Any], *, action: str) -> None:
+        """Return only when FastPix's 404 for `media_id` provably came from the media's own workspace.
+
+        A 404 in FastPix's envelope proves little on its own: credentials of another workspace get the
+        same answer for every media of this one. So the workspace recorded when the media was created
+        must be the one these credentials list media of. Anything less raises, and the engine keeps the
+        media in the state.
+        """
+        recorded = props.get("workspace_id")
+        try:
+            current = self._workspace_of(client)
+        except FastPixError as exc:
+            raise WorkspaceNotProvenError(
+                f"FastPix answered that media {media_id} does not exist, but listing the workspace's media to confirm "
+                f"it failed ({exc}). Nothing was changed; the media stays in the stack's state."
+            ) from None
+        if recorded and current == recorded:
+            return
+        what = "removed from the state" if action == "refresh" else "considered deleted"
+        if recorded and current:
+            cause = (f"these credentials belong to FastPix workspace {current}, but the media was created in workspace "
+                     f"{recorded}: FASTPIX_USERNAME/FASTPIX_PASSWORD are most likely another workspace's")
+        elif recorded:
+            cause = (f"the media was created in workspace {recorded}, and these credentials list no media at all, so "
+                     "nothing shows which workspace they belong to: they may be another (empty) workspace's")
+        else:
+            cause = ("the stack's state does not record the media's workspace (it was created by fastpix-pulumi 0.1.0 "
+                     "and not refreshed since), so a 404 cannot be told apart from credentials of another workspace")
+        raise WorkspaceNotProvenError(
+            f"FastPix answered that media {media_id} does not exist, but it is not {what}: {cause}. "
+            f"Check the credentials and the API URL ({client.api_url}). If the media really was deleted in FastPix, "
+            "remove it from the state with `pulumi state delete <urn>`. Nothing was changed."
+        )
+
+    @staticmethod
+    def _workspace_of(client: FastPixClient) -> str | None:
+        key = id(client)
+        if key not in _workspaces:
+            found = client.workspace_id_of_credentials()
+            if found is None:
+                return None  # not cached: a media created later shows the workspace
+            _workspaces[key] = found
+        return _workspaces[key]
+
+    # -- create -------------------------------------------------------------------------------------
 
     def _create(self, props: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         """POST the media without ever creating it twice.
 
-        A POST that failed after it may have reached FastPix (a dropped connection, a 5xx) is only
-        sent again once a search for the media it would have created finds nothing: the owner tag
-        carries a nonce unique to this create, so the search cannot mistake another media for it.
+        A POST that failed after it may have reached FastPix (a lost answer, any 5xx, an answer that is
+        not FastPix's) is sent again, or given up, only once a search for the media it would have
+        created found nothing: the owner tag carries a nonce unique to this create, so the search cannot
+        mistake another media for it. A search that cannot run stops the create with a message that a
+        media may exist.
         """
         client = self._client()
-        tag = _owner_tag(props)
+        tag = _new_tag(props)
         body = media.create_body(_tagged(props, tag))
+        started = datetime.now(UTC)
         attempt = 1
         while True:
             try:
                 return client.create_media(body), tag
-            except (TransportError, ServerError) as exc:
-                if isinstance(exc, TransportError) and not exc.request_sent:
-                    # FastPix never saw it and the client already retried it: FastPix is unreachable.
-                    raise
-                # Judged as an idempotent call would be: the search below makes sending it again safe.
-                if not client.policy.should_retry("GET", attempt, status=getattr(exc, "status", None)):
-                    raise
-                if tag is not None:
-                    existing = self._find_by_tag(client, tag)
-                    if existing is not None:
-                        diagnostics.warn(f"the create answer was lost, but FastPix created media {existing['id']}; using it")
-                        return existing, tag
-                wait = client.policy.delay(attempt, getattr(exc, "retry_after", None))
-                diagnostics.warn(f"{exc}; no media was created, so creating again in {wait:.1f}s")
-                time.sleep(wait)
-                attempt += 1
+            except TransportError as exc:
+                if not exc.request_sent:
+                    raise  # FastPix never saw it, and the client already retried it: FastPix is unreachable
+                failure: FastPixError = exc
+            except RateLimitedError:
+                raise  # turned away before it was acted on; the client already waited and retried
+            except (ServerError, ProtocolError) as exc:
+                failure = exc
+            # FastPix may have made the media: look before anything else.
+            existing = self._find_created(client, tag, started, failure)
+            if existing is not None:
+                diagnostics.warn(f"the create answer was lost, but FastPix created media {existing['id']}; using it")
+                return existing, tag
+            if not client.policy.should_retry("GET", attempt, status=_status_of(failure)):
+                raise failure
+            wait = client.policy.delay(attempt, getattr(failure, "retry_after", None))
+            diagnostics.warn(f"{failure}; FastPix holds no media of this create, so creating again in {wait:.1f}s")
+            self._sleep(wait)
+            attempt += 1
 
     @staticmethod
-    def _find_by_tag(client: FastPixClient, tag: str) -> dict[str, Any] | None:
-        for item in client.list_media(order_by="desc"):
-            if (item.get("metadata") or {}).get(media.OWNER_METADATA_KEY) == tag:
-                return item
-        return None
+    def _find_created(client: FastPixClient, tag: str | None, started: datetime,
+                      failure: FastPixError) -> dict[str, Any] | None:
+        if tag is None:
+            raise MediaMayExistError(
+                f"{failure}. FastPix may have created the media, and it carries no owner tag to find it by; "
+                "look for it in the FastPix dashboard before running again."
+            )
+        try:
+            return client.find_media(lambda item: (item.get("metadata") or {}).get(media.OWNER_METADATA_KEY) == tag,
+                                     created_since=started)
+        except FastPixError as exc:
+            raise MediaMayExistError(
+                f"{failure}. FastPix may have created the media, and the search for it failed too ({exc}). "
+                f"Before running again, find it with `{RECOVER_COMMAND}` (it looks for media tagged {tag!r})."
+            ) from None
+
+    # -- adopt --------------------------------------------------------------------------------------
 
     def _adopt(self, props: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
         """Take over an existing media: read it, refuse what cannot be changed, PATCH the rest."""
@@ -181,19 +300,23 @@ class MediaProvider(ResourceProvider):
                 f"adopt_id {media_id} does not name a media in this FastPix workspace; "
                 "check the id (and the credentials' workspace) or remove adopt_id to create a new media"
             ) from None
+        _refuse_foreign_owner(found, props)
         observed = media.observed_inputs(found, _inputs_only(props))
         plan = media.plan_changes(observed, props)
-        fixed = [name for name in plan.replaces if name != "url"]
+        fixed = [name for name in plan.replaces if name not in ("url", "drm_configuration_id")]
         if fixed:
-            details = ", ".join(f"{name} is {observed.get(name)!r}, declared {props.get(name)!r}" for name in fixed)
+            details = ", ".join(f"{name} is {media.echo(observed.get(name))}, declared {media.echo(props.get(name))}"
+                                for name in fixed)
             raise FastPixError(
                 f"cannot adopt media {media_id}: FastPix cannot change {details}. "
                 "Declare the media's actual values to adopt it."
             )
-        tag = _owner_tag(props)
+        tag = _new_tag(props)
         # The PATCH of title/creator/metadata always runs: it puts the owner tag on the adopted media.
         calls = tuple(dict.fromkeys(("update", *plan.calls)))
         return _apply_in_place(client, media_id, calls, props, tag) or found, tag
+
+    # -- wait ---------------------------------------------------------------------------------------
 
     def _wait_until_ready(self, created: dict[str, Any], props: Mapping[str, Any]) -> dict[str, Any]:
         client = self._client()
@@ -208,21 +331,71 @@ class MediaProvider(ResourceProvider):
                     f"media {created['id']} was still {current.get('status')} after {timeout:.0f}s of waiting, so it "
                     "was deleted. Raise the create timeout (customTimeouts.create, or waitForReady: false) and run again."
                 )
-            time.sleep(READY_POLL_SECONDS)
+            self._sleep(READY_POLL_SECONDS)
             current = client.get_media(created["id"])
         if current["status"] == "Failed":
             client.delete_media(created["id"])
             raise FastPixError(
-                f"FastPix could not process {props.get('url')!r}: media {created['id']} ended Failed and was deleted. "
-                "Check that the URL is public and points at a supported video file."
+                f"FastPix could not process {media.echo(props.get('url'))}: media {created['id']} ended Failed and was "
+                "deleted. Check that the URL is public and points at a supported video file."
             )
         return current
 
+    # -- DRM ----------------------------------------------------------------------------------------
+
+    def _check_drm_configuration(self, news: Mapping[str, Any]) -> list[CheckFailure]:
+        """A drm media's configuration id must be one of the workspace's; say which ones exist."""
+        if news.get("access_policy") != "drm" or news.get("adopt_id"):
+            return []
+        declared = news.get("drm_configuration_id")
+        if declared == media.UNKNOWN:
+            return []
+        try:
+            available = self._client().list_drm_configuration_ids()
+        except FastPixError as exc:
+            diagnostics.warn(f"could not list the workspace's DRM configurations to check drm_configuration_id: {exc}")
+            return []
+        if declared in available:
+            return []
+        listing = ", ".join(available[:10]) if available else "none: set one up in the FastPix dashboard first"
+        said = f"{media.echo(declared)} is not one of them" if declared else "none is declared"
+        return [CheckFailure("drm_configuration_id",
+                             f"access_policy drm needs drm_configuration_id, the id of one of this workspace's DRM "
+                             f"configurations ({listing}); {said}")]
+
+    # -- outputs ------------------------------------------------------------------------------------
+
+    def _workspace_of_new(self, created: Mapping[str, Any]) -> str | None:
+        """The workspace a media just created or adopted lives in, recorded to prove a later 404.
+
+        The live create answer leaves workspaceId out (captured create-media), so it is the workspace of
+        the credentials that made it: one list call per provider process, remembered.
+        """
+        if isinstance(created.get("workspaceId"), str):
+            return str(created["workspaceId"])
+        try:
+            return self._workspace_of(self._client())
+        except FastPixError as exc:
+            diagnostics.warn(f"could not record the workspace of media {created.get('id')} ({exc}); "
+                             "a later refresh records it")
+            return None
+
     @staticmethod
-    def _outputs(inputs: Mapping[str, Any], found: Mapping[str, Any], tag: str | None) -> dict[str, Any]:
+    def _outputs(inputs: Mapping[str, Any], found: Mapping[str, Any], tag: str | None,
+                 previous: Mapping[str, Any] | None = None, *, workspace_id: str | None = None) -> dict[str, Any]:
         outs = {**_inputs_only(inputs), **media.outputs_from_api(found)}
         outs["owner_tag"] = tag
+        # Answers that leave workspaceId out (PATCH) keep the one recorded when the media was created.
+        if not outs.get("workspace_id"):
+            outs["workspace_id"] = workspace_id or (previous or {}).get("workspace_id")
         return outs
+
+
+def _status_of(failure: FastPixError) -> int | None:
+    status = failure.status if isinstance(failure, APIError) else getattr(failure, "status", None)
+    # Judged as an idempotent call would be: the search before every retry makes sending it again safe.
+    # An answer that is not FastPix's counts as a lost one.
+    return None if isinstance(failure, ProtocolError) else status
 
 
 def _apply_in_place(client: FastPixClient, media_id: str, calls: tuple[str, ...], inputs: Mapping[str, Any],
@@ -242,12 +415,44 @@ def _inputs_only(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in props.items() if k not in media.COMPUTED_OUTPUTS and k != "__provider"}
 
 
-def _owner_tag(props: Mapping[str, Any]) -> str | None:
+def _new_tag(props: Mapping[str, Any]) -> str | None:
+    """A fresh owner tag for a create or an adoption: a new nonce for each."""
     owner = props.get("owner")
     if not owner:
         return None
-    # The nonce tells apart two media of the same resource (a replace creates the new before deleting the old).
-    return f"{str(owner)[:200]}#{secrets.token_hex(4)}"
+    stack_id = props.get("stack_id") if isinstance(props.get("stack_id"), str) else None
+    return OwnerTag(path=str(owner), nonce=secrets.token_hex(4), stack_id=stack_id,
+                    kept=bool(props.get("retain_on_delete"))).render()
+
+
+def _updated_tag(recorded: Any, news: Mapping[str, Any]) -> str | None:
+    """The tag an update writes: the recorded one (same nonce), its `!kept` mark following retainOnDelete,
+    and a 0.1.0 tag given the stack id the state now records."""
+    old = OwnerTag.parse(recorded)
+    if old is None:
+        return recorded if isinstance(recorded, str) else _new_tag(news)
+    stack_id = old.stack_id or (news.get("stack_id") if isinstance(news.get("stack_id"), str) else None)
+    return OwnerTag(path=old.path, nonce=old.nonce, stack_id=stack_id, kept=bool(news.get("retain_on_delete"))).render()
+
+
+def _refuse_foreign_owner(found: Mapping[str, Any], props: Mapping[str, Any]) -> None:
+    """Two resources managing one media would delete it when either is removed: refuse, unless told."""
+    claimed = OwnerTag.of_media(found)
+    if claimed is None or props.get("take_over") is True:
+        return
+    ours_path = str(props.get("owner") or "")
+    ours_stack = props.get("stack_id")
+    same_path = claimed.path == ours_path
+    same_stack = claimed.stack_id is None or not ours_stack or claimed.stack_id == ours_stack
+    if same_path and same_stack:
+        return  # this very resource adopted or created it before (a state restored from a backup, say)
+    other = media.echo(claimed.path) + (f" (stack id {claimed.stack_id})" if claimed.stack_id else "")
+    raise AdoptionRefusedError(
+        f"cannot adopt media {found.get('id')}: it is managed by {other}, per its '{media.OWNER_METADATA_KEY}' "
+        "metadata tag. Two stacks managing one media would delete it when either removes it. Remove it from "
+        "that stack first (or mark it retainOnDelete there and remove it), or declare takeOver: true "
+        "(take_over=True) to manage it here."
+    )
 
 
 def _tagged(props: Mapping[str, Any], tag: str | None) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pickle
 import re
 from dataclasses import asdict, dataclass
@@ -12,6 +13,7 @@ from pulumi.dynamic import Resource
 
 from .errors import ConfigurationError
 from .media import COMPUTED_OUTPUTS
+from .owner import current_backend_url, owner_path, stack_id_for
 from .provider import MediaProvider
 from .settings import CREDENTIAL_CONFIG_KEYS, refuse_credentials_in_config
 from .stack_traces import record_program_frames_only
@@ -35,6 +37,8 @@ class MediaArgs:
     optimize_audio: pulumi.Input[bool] | None = None
     wait_for_ready: bool = False
     adopt_id: str | None = None
+    take_over: bool = False
+    drm_configuration_id: pulumi.Input[str] | None = None
 
 
 class Media(Resource, module="fastpix", name="Media"):
@@ -58,6 +62,13 @@ class Media(Resource, module="fastpix", name="Media"):
     title: pulumi.Output[str | None]
     creator_id: pulumi.Output[str | None]
     metadata: pulumi.Output[dict[str, str]]
+    max_resolution: pulumi.Output[str | None]
+    media_quality: pulumi.Output[str | None]
+    mp4_support: pulumi.Output[str | None]
+    source_access: pulumi.Output[bool | None]
+    optimize_audio: pulumi.Output[bool | None]
+    drm_configuration_id: pulumi.Output[str | None]
+    workspace_id: pulumi.Output[str | None]
 
     def __init__(
         self,
@@ -75,6 +86,8 @@ class Media(Resource, module="fastpix", name="Media"):
         optimize_audio: pulumi.Input[bool] | None = None,
         wait_for_ready: bool = False,
         adopt_id: str | None = None,
+        take_over: bool = False,
+        drm_configuration_id: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         """Declare a media.
@@ -93,6 +106,9 @@ class Media(Resource, module="fastpix", name="Media"):
             the create custom timeout). Off by default: the provider serves at most 4 calls at once, so
             waiting stalls other resources.
         :param adopt_id: id of an existing media to take over instead of creating one.
+        :param take_over: with `adopt_id`, adopt a media even though another stack's owner tag claims it.
+        :param drm_configuration_id: with `access_policy="drm"` (required then): the id of one of the
+            workspace's DRM configurations.
         """
         props: dict[str, Any] = {
             "url": url,
@@ -107,7 +123,11 @@ class Media(Resource, module="fastpix", name="Media"):
             "optimize_audio": optimize_audio,
             "wait_for_ready": wait_for_ready,
             "adopt_id": adopt_id,
-            "owner": f"{pulumi.get_project()}/{pulumi.get_stack()}/{resource_name}",
+            "take_over": take_over or None,
+            "drm_configuration_id": drm_configuration_id,
+            "owner": owner_path(pulumi.get_project(), pulumi.get_stack(), resource_name),
+            "stack_id": _stack_id(),
+            "retain_on_delete": bool(opts.retain_on_delete) if opts and opts.retain_on_delete else None,
             "ready_timeout_seconds": _create_timeout_seconds(opts),
         }
         for output in COMPUTED_OUTPUTS:
@@ -136,6 +156,12 @@ _ORIGINAL_SAVE_DICT = pickle._Pickler.save_dict  # type: ignore[attr-defined]
 def _restore_pickler() -> None:
     pickle._Pickler._batch_setitems = _ORIGINAL_BATCH_SETITEMS  # type: ignore[attr-defined]
     pickle._Pickler.save_dict = _ORIGINAL_SAVE_DICT  # type: ignore[attr-defined]
+
+
+def _stack_id() -> str:
+    """This stack's id in owner tags: its backend, organisation, project and name (see owner.py)."""
+    return stack_id_for(current_backend_url(os.environ), pulumi.get_organization() or "",
+                        pulumi.get_project(), pulumi.get_stack())
 
 
 def _refuse_credentials_in_stack_config() -> None:
