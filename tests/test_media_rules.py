@@ -133,7 +133,11 @@ def test_observed_inputs_hide_the_owner_tag_and_follow_fastpix() -> None:
 
 @pytest.mark.parametrize(("url", "ok"), [("https://api.fastpix.com/v1", True), ("http://127.0.0.1:8080/v1", True),
                                          ("http://localhost:1/v1", True), ("http://[::1]:8/v1", True),
-                                         ("http://api.fastpix.com/v1", False), ("ftp://x/v1", False)])
+                                         ("http://api.fastpix.com/v1", False), ("ftp://x/v1", False),
+                                         # names and private addresses that only look local
+                                         ("http://localhost.evil.example/v1", False), ("http://localhostx/v1", False),
+                                         ("http://127.0.0.1.nip.io/v1", False), ("http://10.0.0.5/v1", False),
+                                         ("http://192.168.1.2/v1", False)])
 def test_plain_http_is_only_for_loopback(url: str, ok: bool) -> None:
     settings = ProviderSettings(api_url=url, access_token_id="a", secret_key="b")
     if ok:
@@ -170,3 +174,34 @@ def test_credentials_in_stack_config_are_refused_with_the_fix(key: str) -> None:
     assert "FASTPIX_USERNAME and FASTPIX_PASSWORD" in str(caught.value)
     assert "value-9" not in str(caught.value)
     refuse_credentials_in_config({"fastpix:apiUrl": "https://api.fastpix.com/v1"})
+
+
+def test_mp4_support_left_out_by_fastpix_reads_as_none() -> None:
+    """The live API omits mp4Support when it is none (captured get-media, list-media)."""
+    declared = {**VALID, "mp4_support": "capped_4k"}
+    assert media.observed_inputs({"metadata": {}}, declared)["mp4_support"] == "none"
+    assert media.observed_inputs({"mp4Support": "capped_4k"}, declared)["mp4_support"] == "capped_4k"
+    assert media.plan_changes(declared, media.observed_inputs({}, declared)).calls == ("mp4_support",)
+
+
+@pytest.mark.parametrize(("inputs", "says"), [
+    ({"access_policy": "drm"}, "access_policy drm needs drm_configuration_id"),
+    ({"access_policy": "drm", "drm_configuration_id": "not-a-uuid"}, "must be the id (a UUID)"),
+    ({"access_policy": "public", "drm_configuration_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}, "applies to access_policy drm"),
+    ({"take_over": True}, "take_over applies to adoption only"),
+    ({"take_over": "yes", "adopt_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}, "take_over must be true or false"),
+])
+def test_drm_and_take_over_are_checked_before_any_call(inputs: dict, says: str) -> None:
+    failures = media.check_inputs({**VALID, **inputs})
+    assert any(says in f.reason for f in failures), failures
+
+
+def test_a_drm_media_sends_its_configuration_id() -> None:
+    body = media.create_body({**VALID, "access_policy": "drm", "drm_configuration_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6"})
+    assert body["drmConfigurationId"] == "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+    assert "drmConfigurationId" not in media.create_body(VALID)
+
+
+def test_echoed_values_are_bounded() -> None:
+    failures = media.check_inputs({**VALID, "access_policy": "x" * 100_000, "metadata": {"k" * 10_000: 5}})
+    assert failures and all(len(f.reason) < 400 and len(f.property) < 120 for f in failures)
