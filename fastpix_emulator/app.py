@@ -73,6 +73,11 @@ class Workspaces:
             raise ValueError("a workspace with that Access Token ID exists already")
         self._by_token[credentials.access_token_id] = (credentials, backend)
 
+    def rotate_secret_key(self, access_token_id: str, secret_key: str) -> None:
+        """From now on the workspace takes only this secret key, as after a rotation in the dashboard."""
+        _, backend = self._by_token[access_token_id]
+        self._by_token[access_token_id] = (Credentials(access_token_id, secret_key), backend)
+
     def backends(self) -> list[OnDemandBackend]:
         return [backend for _, backend in self._by_token.values()]
 

@@ -66,6 +66,10 @@ class EmulatorServer:
         self.workspaces.add(Credentials(access_token_id, secret_key), backend)
         return backend.workspace_id
 
+    def rotate_secret_key(self, access_token_id: str, secret_key: str) -> None:
+        """Accept only `secret_key` for this Access Token ID from now on."""
+        self.workspaces.rotate_secret_key(access_token_id, secret_key)
+
     def workspace(self, access_token_id: str) -> OnDemandBackend:
         """The workspace behind an Access Token ID."""
         backend = self.workspaces.by_token(access_token_id)

@@ -78,11 +78,14 @@ def make_stack(tmp_path: Path, toolchain: EngineToolchain) -> Iterator[StackFact
         return stack
 
     yield make
+    failures = []
     for stack in created:
         try:
             stack.remove()
-        except Exception:
-            pass
+        except Exception as error:  # every stack is removed before any failure is reported
+            failures.append(error)
+    if failures:
+        raise failures[0]
 
 
 @pytest.fixture

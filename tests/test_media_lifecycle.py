@@ -114,6 +114,9 @@ def test_destroy_deletes_the_stacks_media_and_nothing_else(emulator: EmulatorSer
 def test_media_deleted_out_of_band_is_dropped_by_refresh_and_its_delete_succeeds(
     emulator: EmulatorServer, catalog_stack
 ) -> None:
+    # Another media keeps the workspace's list non-empty: it is what shows which workspace the
+    # credentials belong to, so that a 404 can be believed (test_safety_engine.py covers the rest).
+    bystander = seed_media(emulator)
     stack, catalog = catalog_stack({"a": entry(), "b": entry()})
     stack.up()
     ids = {key: value["id"] for key, value in stack.outputs().items()}
@@ -130,6 +133,7 @@ def test_media_deleted_out_of_band_is_dropped_by_refresh_and_its_delete_succeeds
     assert result.summary.resource_changes == {"delete": 1, "same": 1}
     assert [e["status"] for e in emulator.journal.entries() if e["method"] == "DELETE"] == [404]
     assert stack.resources("fastpix:Media") == []
+    assert media_ids(emulator) == {bystander}
 
 
 def test_a_wrong_secret_key_fails_clearly_and_loses_nothing(emulator: EmulatorServer, catalog_stack) -> None:
@@ -217,7 +221,7 @@ def test_bad_inputs_fail_preview_naming_the_field_without_calling_fastpix(
     stack = make_stack(program, config={"fastpix:apiUrl": emulator.api_url},
                        env={"FASTPIX_USERNAME": ACCESS_TOKEN_ID, "FASTPIX_PASSWORD": SECRET_KEY})
     with pytest.raises(auto.CommandError) as caught:
-        stack.preview()
+        stack.up()  # an up, not a preview: an up would create the media had check let it through
     assert says in str(caught.value)
     assert "Traceback" not in str(caught.value)
     assert api_calls(emulator) == []
@@ -227,7 +231,7 @@ def test_a_malformed_catalog_fails_preview_with_file_key_and_problem(emulator: E
     stack, catalog = catalog_stack({})
     catalog.raw("intro:\n  url: https://x.example/v.mp4\n  titel: Intro\n")
     with pytest.raises(auto.CommandError) as caught:
-        stack.preview()
+        stack.up()
     assert "media.yaml: 1 problem(s)" in str(caught.value)
     assert "intro: unknown property `titel`; did you mean `title`?" in str(caught.value)
     assert api_calls(emulator) == []
