@@ -103,11 +103,13 @@ def test_a_create_whose_answer_is_lost_after_fastpix_acted_makes_exactly_one_med
     assert media_ids(emulator) == {created.id}
 
 
-def test_the_search_after_a_lost_answer_matches_the_nonce_not_the_resource(emulator, make_provider) -> None:
-    """A replace creates the new media while the old one, of the same resource, still exists."""
+@pytest.mark.parametrize("acted", [True, False], ids=["acted", "not-acted"])
+def test_the_search_after_a_lost_answer_matches_the_nonce_not_the_resource(emulator, make_provider, acted: bool) -> None:
+    """A replace creates the new media while the old one, of the same resource, still exists: a search
+    on anything less than the nonce would take the old media for the new one."""
     provider = make_provider()
     old = provider.create(declared())
-    emulator.faults.add(FaultRule(kind="error", status=503, method="POST", path="/v1/on-demand$", after=True, count=1))
+    emulator.faults.add(FaultRule(kind="error", status=503, method="POST", path="/v1/on-demand$", after=acted, count=1))
     new = provider.create(declared())
     assert new.id != old.id
     assert media_ids(emulator) == {old.id, new.id}
