@@ -42,6 +42,7 @@ GITHUB_COMMENT_LIMIT = 65_536
 DEFAULT_COMMENT_CAP = 64_000
 DEFAULT_FULL_REPORT_HINT = "the run's job summary and its `gate` artifact"
 MAX_ERROR_CHARS = 500
+MAX_ERRORS = 5
 
 
 class PlanError(ValueError):
@@ -207,8 +208,10 @@ def render_markdown(verdict: Verdict, *, stack: str = "", marker: bool = False, 
     state = "passed" if verdict.passed else "blocked"
     head = [comment_marker(stack)] if marker else []
     head += [f"### FastPix deletion gate{where}: {state}", "", summary_line(verdict), ""]
-    for error in verdict.errors:
+    for error in verdict.errors[:MAX_ERRORS]:
         head.append(f"> The preview failed: {_cell(error[:MAX_ERROR_CHARS])}")
+    if len(verdict.errors) > MAX_ERRORS:
+        head.append(f"> … and {len(verdict.errors) - MAX_ERRORS} more errors: see the preview's output.")
     if verdict.errors:
         head.append("")
     if not verdict.removals:
@@ -231,7 +234,7 @@ def render_markdown(verdict: Verdict, *, stack: str = "", marker: bool = False, 
         return "\n".join(head + rows[:shown] + note + tail) + "\n"
 
     shown = 0
-    budget = max_chars - _size(cut(0))
+    budget = max_chars - _size(cut(0)) - 16  # the counts in the note may grow by a few digits
     while shown < len(rows) and _size(rows[shown]) + 1 <= budget:
         budget -= _size(rows[shown]) + 1
         shown += 1

@@ -204,3 +204,15 @@ def test_a_small_report_is_not_cut_and_each_stack_has_its_own_marker() -> None:
     assert "rows not shown" not in comment
     assert comment_marker("staging") != comment_marker("production")
     assert comment_marker("production") not in comment
+
+
+@pytest.mark.parametrize(("count", "title"), [(1, "T"), (499, "é" * 90), (500, "x" * 3), (5000, "Wellen 🌊 " * 12),
+                                              (3, "y" * 100_000)])
+def test_the_comment_never_exceeds_its_cap(count: int, title: str) -> None:
+    removals = [Removal(f"key-{i}", "delete", f"m-{i}", title) for i in range(count)]
+    errors = [f"error {i}: " + "z" * 2000 for i in range(50)]
+    for verdict in (judge(removals, max_deletes=0, max_replaces=0, override=False),
+                    judge(removals, max_deletes=0, max_replaces=0, override=False, errors=errors)):
+        comment = render_markdown(verdict, stack="production", marker=True, max_chars=64_000)
+        assert len(comment.encode()) <= 64_000
+        assert comment.startswith(comment_marker("production")) and "**blocked" in comment
