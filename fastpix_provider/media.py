@@ -128,8 +128,8 @@ def check_inputs(inputs: Mapping[str, Any]) -> list[Failure]:
 
 
 def _check_drm(inputs: Mapping[str, Any], fail: Any) -> None:
-    """FastPix needs a DRM configuration to create a `drm` media (its id is checked against the
-    workspace's configurations by the provider, which can list them)."""
+    """A DRM configuration id is a UUID and goes with `drm` only. Whether a `drm` media declares one
+    that exists is the provider's check: it can list the workspace's configurations and name them."""
     policy, drm_id = inputs.get("access_policy"), inputs.get("drm_configuration_id")
     if _is_unknown(policy) or _is_unknown(drm_id):
         return
@@ -139,9 +139,10 @@ def _check_drm(inputs: Mapping[str, Any], fail: Any) -> None:
     elif drm_id is not None and policy != "drm":
         fail("drm_configuration_id", "drm_configuration_id applies to access_policy drm only: remove it, "
                                      "or set access_policy to drm")
-    elif drm_id is None and policy == "drm" and not inputs.get("adopt_id"):
-        fail("drm_configuration_id", "access_policy drm needs drm_configuration_id: the id of one of the "
-                                     "workspace's DRM configurations (FastPix dashboard, or GET /on-demand/drm-configurations)")
+
+
+MISSING_DRM_CONFIGURATION = ("access_policy drm needs drm_configuration_id, the id of one of the workspace's DRM "
+                             "configurations (FastPix dashboard, or GET /on-demand/drm-configurations)")
 
 
 ECHO_MAX_LENGTH = 80

@@ -127,11 +127,8 @@ class MediaProvider(ResourceProvider):
 
     def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         failures = [CheckFailure(f.property, f.reason) for f in media.check_inputs(news)]
-        if news.get("drm_configuration_id") is None or not failures:
-            # A missing or unknown DRM configuration is best reported with the ids that do exist.
-            listed = self._check_drm_configuration(news)
-            if listed:
-                failures = [f for f in failures if f.property != "drm_configuration_id"] + listed
+        if not any(f.property == "drm_configuration_id" for f in failures):
+            failures += self._check_drm_configuration(news)
         return CheckResult(news, failures)
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
@@ -354,7 +351,7 @@ class MediaProvider(ResourceProvider):
             available = self._client().list_drm_configuration_ids()
         except FastPixError as exc:
             diagnostics.warn(f"could not list the workspace's DRM configurations to check drm_configuration_id: {exc}")
-            return []
+            return [] if declared else [CheckFailure("drm_configuration_id", media.MISSING_DRM_CONFIGURATION)]
         if declared in available:
             return []
         listing = ", ".join(available[:10]) if available else "none: set one up in the FastPix dashboard first"

@@ -185,7 +185,6 @@ def test_mp4_support_left_out_by_fastpix_reads_as_none() -> None:
 
 
 @pytest.mark.parametrize(("inputs", "says"), [
-    ({"access_policy": "drm"}, "access_policy drm needs drm_configuration_id"),
     ({"access_policy": "drm", "drm_configuration_id": "not-a-uuid"}, "must be the id (a UUID)"),
     ({"access_policy": "public", "drm_configuration_id": "3fa85f64-5717-4562-b3fc-2c963f66afa6"}, "applies to access_policy drm"),
     ({"take_over": True}, "take_over applies to adoption only"),

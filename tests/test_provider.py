@@ -313,3 +313,10 @@ def test_a_search_among_10_000_older_media_costs_at_most_2_list_calls(emulator, 
     assert created.id in emulator.backend.media
     assert len([1 for method, path in api_calls(emulator, "GET") if path == "/v1/on-demand"]) <= 2
     assert api_calls(emulator, "POST") == [("POST", "/v1/on-demand")]
+
+
+def test_a_drm_media_without_a_configuration_fails_check_even_when_fastpix_cannot_be_asked(emulator, make_provider) -> None:
+    offline = make_provider(emulator.api_url.removesuffix("/v1"), attempts=1)
+    failures = offline.check({}, declared(access_policy="drm")).failures
+    assert [f.property for f in failures] == ["drm_configuration_id"]
+    assert offline.check({}, declared(access_policy="drm", drm_configuration_id=str(uuid.uuid4()))).failures == []
