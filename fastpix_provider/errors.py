@@ -153,7 +153,7 @@ class RateLimitedError(APIError):
 
 
 class ServerError(APIError):
-    hint = "FastPix failed to answer; the request is safe to retry. Run `pulumi up` again."
+    hint = "FastPix (or a gateway in front of it) failed to answer; run `pulumi up` again later."
 
 
 _BY_STATUS: dict[int, type[APIError]] = {
