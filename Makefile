@@ -10,7 +10,7 @@ ENGINE_PATH = $(shell scripts/install-pulumi 2>/dev/null | tail -n 1)
 
 setup: $(STAMP) engine
 
-$(STAMP): requirements.txt requirements-dev.txt constraints.txt
+$(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
 	touch $@
@@ -19,7 +19,7 @@ engine:
 	scripts/install-pulumi >/dev/null
 
 demo: setup
-	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) scripts/demo.py
+	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) -m scripts.demo
 
 test: setup lint
 	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest
@@ -47,7 +47,7 @@ emulator: $(STAMP)
 	$(PY) -m fastpix_emulator --access-token-id local --secret-key local-secret --port 8089
 
 benchmark: setup
-	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) benchmarks/run.py
+	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) -m benchmarks.run
 
 clean:
 	rm -rf $(VENV) .pulumi-toolchain .pulumi-state

@@ -1,6 +1,6 @@
 """How many `GET /v1/on-demand/{id}` per second the emulator serves over keep-alive on loopback.
 
-    .venv/bin/python benchmarks/emulator_throughput.py [--seconds 5] [--concurrency 16]
+    .venv/bin/python -m benchmarks.emulator_throughput [--seconds 5] [--concurrency 16]
 
 The emulator runs in its own process (as `python -m fastpix_emulator`), the load comes from this one
 over a fixed pool of keep-alive connections, so the number is the emulator's, not a shared GIL's.
@@ -19,10 +19,9 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from fastpix_emulator.process import EmulatorProcess
 
-from fastpix_emulator.process import EmulatorProcess  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 AUTH = ("bench-token", "bench-secret")
 

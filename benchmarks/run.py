@@ -1,8 +1,8 @@
 """Benchmark `pulumi up` of a media catalog at growing sizes, against the emulator with a fixed latency.
 
     make benchmark                    # N = 10, 100, 500
-    .venv/bin/python benchmarks/run.py --full          # adds N = 1000
-    .venv/bin/python benchmarks/run.py --sizes 10 50 --latency-ms 20
+    .venv/bin/python -m benchmarks.run --full          # adds N = 1000
+    .venv/bin/python -m benchmarks.run --sizes 10 50 --latency-ms 20
 
 For each N, through the real engine: `pulumi up` creating N media, a no-change `pulumi preview`, a
 no-change `pulumi up --refresh`, and the `pulumi up` that deletes all N once the catalog is emptied.
@@ -35,12 +35,11 @@ from typing import Any
 import httpx
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from fastpix_emulator.process import EmulatorProcess
+from pulumi_local import LocalStack, find_toolchain, program_file
+from pulumi_local.processes import descendant_pids, process_table
 
-from fastpix_emulator.process import EmulatorProcess  # noqa: E402
-from pulumi_local import LocalStack, find_toolchain, program_file  # noqa: E402
-from pulumi_local.processes import descendant_pids, process_table  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 AUTH = ("bench-token", "bench-secret")
 URL = "https://static.fastpix.com/fp-sample-video.mp4"

@@ -3,7 +3,15 @@
     from fastpix_provider import Media
 
     Media("intro", url="https://example.com/intro.mp4", title="Intro")
+
+`Media` and `MediaArgs` are imported on first use: the command-line tools (`fastpix-gate`,
+`fastpix-export`, `fastpix-recover`) live in this package too, and the gate must start without
+loading the Pulumi SDK and grpc.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 from .errors import (
@@ -11,27 +19,41 @@ from .errors import (
     AuthenticationError,
     ConfigurationError,
     FastPixError,
+    InvalidIdError,
     InvalidRequestError,
     NotFoundError,
     PermissionDeniedError,
+    ProtocolError,
     RateLimitedError,
     ServerError,
     TransportError,
 )
-from .resource import Media, MediaArgs
+
+if TYPE_CHECKING:
+    from .resource import Media, MediaArgs
 
 __all__ = [
     "APIError",
     "AuthenticationError",
     "ConfigurationError",
     "FastPixError",
+    "InvalidIdError",
     "InvalidRequestError",
     "Media",
     "MediaArgs",
     "NotFoundError",
     "PermissionDeniedError",
+    "ProtocolError",
     "RateLimitedError",
     "ServerError",
     "TransportError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Media", "MediaArgs"):
+        from . import resource
+
+        return getattr(resource, name)
+    raise AttributeError(f"module 'fastpix_provider' has no attribute {name!r}")

@@ -41,11 +41,8 @@ def engine_environment(pulumi_home: Path, toolchain: EngineToolchain, extra: dic
     """Variables for the engine and the processes it starts (language runtime, provider plugins)."""
     python_bin = str(Path(sys.executable).parent)
     path = os.pathsep.join([str(toolchain.bin_dir), python_bin, os.environ.get("PATH", "")])
-    python_path = os.pathsep.join(p for p in [str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")] if p)
     env = {
         "PATH": path,
-        # The dynamic provider process imports fastpix_provider by module path, from the project.
-        "PYTHONPATH": python_path,
         "PULUMI_HOME": str(pulumi_home),
         "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
         "PULUMI_SKIP_UPDATE_CHECK": "true",

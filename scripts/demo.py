@@ -17,11 +17,10 @@ from pathlib import Path
 import httpx
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from fastpix_emulator.process import EmulatorProcess
+from pulumi_local import LocalStack, program_file
 
-from fastpix_emulator.process import EmulatorProcess  # noqa: E402
-from pulumi_local import LocalStack, program_file  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TOKEN, SECRET = "demo-token", "demo-secret-key"
 

@@ -14,6 +14,9 @@ from pulumi_local import EngineToolchain, LocalStack, find_toolchain, program_fi
 from tests.support.builders import ACCESS_TOKEN_ID, SECRET_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The package itself is installed (pip install -e .); the dynamic providers some tests define
+# (tests/support/marker.py) are not, and the engine's provider process must import them.
+TEST_PROVIDERS_IMPORTABLE = {"PYTHONPATH": str(PROJECT_ROOT)}
 
 
 @pytest.fixture(scope="session")
@@ -71,9 +74,9 @@ def make_stack(tmp_path: Path, toolchain: EngineToolchain) -> Iterator[StackFact
     created: list[LocalStack] = []
 
     def make(program: Callable[[], None], *, stack_name: str = "test", work_dir: Path | None = None,
-             **kwargs: Any) -> LocalStack:
+             env: dict[str, str] | None = None, **kwargs: Any) -> LocalStack:
         stack = LocalStack.create(work_dir or tmp_path / "pulumi", program=program, stack_name=stack_name,
-                                  toolchain=toolchain, **kwargs)
+                                  toolchain=toolchain, env={**TEST_PROVIDERS_IMPORTABLE, **(env or {})}, **kwargs)
         created.append(stack)
         return stack
 

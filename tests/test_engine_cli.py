@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from pulumi_local import EngineToolchain, engine_environment
+from tests.conftest import TEST_PROVIDERS_IMPORTABLE
 
 pytestmark = pytest.mark.engine
 
@@ -38,7 +39,8 @@ def test_the_cli_runs_a_python_project_through_its_whole_lifecycle(toolchain: En
     markers = tmp_path / "markers"
     markers.mkdir()
     env = engine_environment(tmp_path / "home", toolchain, {
-        "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(), "MARKER_DIR": str(markers), "MARKER_NAMES": "one,two"})
+        "PULUMI_BACKEND_URL": (tmp_path / "state").as_uri(), "MARKER_DIR": str(markers), "MARKER_NAMES": "one,two",
+        **TEST_PROVIDERS_IMPORTABLE})
     (tmp_path / "state").mkdir()
 
     def pulumi(*args: str, **extra_env: str) -> str:

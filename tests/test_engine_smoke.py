@@ -24,8 +24,8 @@ def test_the_engine_is_at_least_the_pinned_version_and_matches_the_sdk(toolchain
 
     version = toolchain.version().lstrip("v")
     assert tuple(map(int, version.split("."))) >= tuple(map(int, pinned_version().split(".")))
-    requirements = (PROJECT_ROOT / "requirements.txt").read_text()
-    assert f"pulumi=={pinned_version()}\n" in requirements
+    constraints = (PROJECT_ROOT / "constraints.txt").read_text()
+    assert f"pulumi=={pinned_version()}\n" in constraints
     assert installed("pulumi") == pinned_version()
 
 
