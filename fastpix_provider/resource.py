@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import pickle
 import re
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -11,12 +10,12 @@ from typing import Any
 import pulumi
 from pulumi.dynamic import Resource
 
+from ._sdk_compat import registering_media
 from .errors import ConfigurationError
 from .media import COMPUTED_OUTPUTS
 from .owner import current_backend_url, owner_path, stack_id_for
 from .provider import MediaProvider
 from .settings import CREDENTIAL_CONFIG_KEYS, refuse_credentials_in_config
-from .stack_traces import record_program_frames_only
 
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
 
@@ -133,29 +132,12 @@ class Media(Resource, module="fastpix", name="Media"):
         for output in COMPUTED_OUTPUTS:
             props[output] = None
         _refuse_credentials_in_stack_config()
-        record_program_frames_only()
-        _restore_pickler()
-        try:
+        with registering_media():
             super().__init__(MediaProvider(), resource_name, props, opts)
-        finally:
-            _restore_pickler()
 
     @classmethod
     def from_args(cls, resource_name: str, args: MediaArgs, opts: pulumi.ResourceOptions | None = None) -> Media:
         return cls(resource_name, **asdict(args), opts=opts)
-
-
-# The SDK's serialize_provider (3.260) replaces pickle._Pickler._batch_setitems with a wrapper of the
-# current one on every call and never puts it back, so each serialized provider deepens the chain:
-# near 1,000 Media in one program the next one fails with RecursionError. Putting the original back
-# around each registration keeps the chain one deep. (Found by benchmarks/run.py at N = 500.)
-_ORIGINAL_BATCH_SETITEMS = pickle._Pickler._batch_setitems  # type: ignore[attr-defined]
-_ORIGINAL_SAVE_DICT = pickle._Pickler.save_dict  # type: ignore[attr-defined]
-
-
-def _restore_pickler() -> None:
-    pickle._Pickler._batch_setitems = _ORIGINAL_BATCH_SETITEMS  # type: ignore[attr-defined]
-    pickle._Pickler.save_dict = _ORIGINAL_SAVE_DICT  # type: ignore[attr-defined]
 
 
 def _stack_id() -> str:

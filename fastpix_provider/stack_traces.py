@@ -13,7 +13,7 @@ or inside the standard library.
 This replaces a private SDK function, for the whole program once the first `Media` is declared, so
 other resources declared after it (a bucket, a CDN) get the same shorter trace; what they lose is only
 the runner's frames. On an SDK without the function nothing is patched and the state simply keeps the
-longer traces.
+longer traces. It is one of the SDK workarounds listed in _sdk_compat.py, which applies it.
 """
 
 from __future__ import annotations
@@ -72,4 +72,5 @@ def record_program_frames_only() -> None:
         return program_frames(original())
 
     setattr(program_stack_trace, _PATCHED_MARK, True)
+    program_stack_trace.__wrapped__ = original  # type: ignore[attr-defined]  # the SDK's own, for tests
     _sdk_resource._get_stack_trace = program_stack_trace

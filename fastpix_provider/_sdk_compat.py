@@ -1,0 +1,74 @@
+"""Workarounds for defects of the Pulumi Python SDK, in one place.
+
+Each workaround names the SDK release it was measured on and applies only where the SDK still has the
+private hook it corrects (so a release that removes the hook gets no patch). tests/test_sdk_compat.py
+shows each defect on the installed SDK *without* its workaround: when a release fixes one, that test
+fails and says which workaround to delete. tools/pulumi/UPSTREAM.md has each defect written up for
+Pulumi's issue tracker.
+
+1. PICKLER_CHAIN (measured on 3.260.0): `pulumi.dynamic.serialize_provider` wraps
+   `pickle._Pickler._batch_setitems` in a new closure on every call and never restores it, so each
+   dynamic resource deepens a chain of wrappers; near 1,000 resources in one program the next
+   registration fails with RecursionError. `registering_media()` restores the original around each
+   registration, which keeps the chain one deep.
+2. FULL_STACK_TRACES (measured on 3.260.0): the SDK records the whole interpreter stack with every
+   resource registration (~25 frames of its runner, asyncio, grpc and threading, identical for every
+   resource), and the engine writes it into the state: half of a Media's bytes in the state, rewritten
+   twice per changed resource by the file and object-store backends, so a cost growing with the square
+   of the catalog size. `record_program_frames_only()` keeps the program's frames (see stack_traces.py).
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi.runtime.resource as _sdk_resource
+
+from . import stack_traces
+
+
+@dataclass(frozen=True)
+class Workaround:
+    name: str
+    measured_on: str  # the SDK release on which the defect was measured
+    upstream: str  # the section of tools/pulumi/UPSTREAM.md that reports it
+
+    def applies(self) -> bool:
+        return _HOOKS[self.name]()
+
+
+PICKLER_CHAIN = Workaround("pickler-chain", "3.260.0", "serialize_provider leaks a wrapper per call")
+FULL_STACK_TRACES = Workaround("full-stack-traces", "3.260.0", "every resource records the whole interpreter stack")
+WORKAROUNDS = (PICKLER_CHAIN, FULL_STACK_TRACES)
+
+_PICKLER: Any = getattr(pickle, "_Pickler", None)
+_ORIGINAL_BATCH_SETITEMS = getattr(_PICKLER, "_batch_setitems", None)
+_ORIGINAL_SAVE_DICT = getattr(_PICKLER, "save_dict", None)
+
+_HOOKS: dict[str, Callable[[], bool]] = {
+    PICKLER_CHAIN.name: lambda: _ORIGINAL_BATCH_SETITEMS is not None and _ORIGINAL_SAVE_DICT is not None,
+    FULL_STACK_TRACES.name: lambda: callable(getattr(_sdk_resource, "_get_stack_trace", None)),
+}
+
+
+def restore_pickler() -> None:
+    """Put back the pure-Python pickler's methods that serialize_provider replaced."""
+    if PICKLER_CHAIN.applies():
+        _PICKLER._batch_setitems = _ORIGINAL_BATCH_SETITEMS
+        _PICKLER.save_dict = _ORIGINAL_SAVE_DICT
+
+
+@contextmanager
+def registering_media() -> Iterator[None]:
+    """Around one Media registration: the SDK's process-wide patches stay one deep."""
+    if FULL_STACK_TRACES.applies():
+        stack_traces.record_program_frames_only()
+    restore_pickler()
+    try:
+        yield
+    finally:
+        restore_pickler()
