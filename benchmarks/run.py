@@ -1,16 +1,22 @@
 """Benchmark `pulumi up` of a media catalog at growing sizes, against the emulator with a fixed latency.
 
-    make benchmark                    # N = 10, 100, 500
-    .venv/bin/python -m benchmarks.run --full          # adds N = 1000
-    .venv/bin/python -m benchmarks.run --sizes 10 50 --latency-ms 20
+    make benchmark                                        # N = 100, 500, 2000; modes default and fast
+    .venv/bin/python -m benchmarks.run --full             # adds N = 5000
+    .venv/bin/python -m benchmarks.run --sizes 10 50 --modes default fast no-backups --latency-ms 20
 
-For each N, through the real engine: `pulumi up` creating N media, a no-change `pulumi preview`, a
-no-change `pulumi up --refresh`, and the `pulumi up` that deletes all N once the catalog is emptied.
-Each phase is set against its floor: the same HTTP calls from a plain concurrent httpx loop, at
-concurrency 4 (the Python dynamic provider serves at most 4 calls at once) and at the engine's
---parallel. Also: bytes of `__provider` per resource, state bytes per media, peak memory of the
-engine, the provider process and the program. Prints a table, writes JSON to benchmarks/results/ and
-a plot to benchmarks/pulumi-up-times.png.
+For each N and each mode, through the real engine: `pulumi up` creating N media, a no-change
+`pulumi preview`, a no-change `pulumi up --refresh`, and the `pulumi up` that deletes all N once the
+catalog is emptied. Modes (see MODES): `default` (a checkpoint of the whole state per step, crash-safe
+as it is), `fast` (PULUMI_SKIP_CHECKPOINTS: the state is written once, at the end; crash-safe with
+`python -m fastpix_provider.recover --reconcile`, whose no-op cost is timed as its own phase), and the
+engine's own knobs one at a time (`no-backups`, `no-integrity`).
+
+Each phase is set against its floor, the same HTTP calls from a plain concurrent httpx loop at
+concurrency 4 (the Python dynamic provider serves at most 4 calls at once) and 16, and broken down
+by where the time goes: CPU seconds of the engine, of the program (inline, in this process) and of
+the provider process, and the summed wait on HTTP (each API call's duration at the emulator). Also:
+bytes of `__provider` per resource, state bytes per media, peak memory. Prints a table, writes JSON
+to benchmarks/results/ and a plot to benchmarks/pulumi-up-times.png.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ import httpx
 import yaml
 
 from fastpix_emulator.process import EmulatorProcess
-from pulumi_local import LocalStack, find_toolchain, program_file
+from pulumi_local import EngineToolchain, LocalStack, find_toolchain, program_file
 from pulumi_local.processes import descendant_pids, process_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,40 +51,100 @@ AUTH = ("bench-token", "bench-secret")
 URL = "https://static.fastpix.com/fp-sample-video.mp4"
 ENGINE_PARALLEL = 8
 PROVIDER_CONCURRENCY = 4
+FLOOR_CONCURRENCY = (4, 16)
 PHASES = ("create", "preview", "refresh", "delete")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-# -- memory -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Mode:
+    """One way of running the engine: variables for it, and flags for every `pulumi` command."""
 
-class PeakMemory:
-    """Peak resident memory (VmHWM) of the engine and provider processes this process starts."""
+    name: str
+    env: dict[str, str] = field(default_factory=dict)
+    flags: tuple[str, ...] = ()
+    reconcile: bool = False  # time `recover --reconcile` (dry run) before each change, as the fast mode needs
+
+
+MODES = {
+    "default": Mode("default"),
+    "fast": Mode("fast", {"PULUMI_SKIP_CHECKPOINTS": "true"}, reconcile=True),
+    "no-backups": Mode("no-backups", {"PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS": "true"}),
+    "no-integrity": Mode("no-integrity", flags=("--disable-integrity-checking",)),
+    "no-backups+no-integrity": Mode("no-backups+no-integrity", {"PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS": "true"},
+                                    flags=("--disable-integrity-checking",)),
+}
+
+
+# -- where the time goes: CPU and memory of the processes the engine starts --------------------------
+
+def _role(command: str) -> str | None:
+    if "pulumi.dynamic" in command or "pulumi-resource-pulumi-python" in command:
+        return "provider"
+    if command.split(" ")[0].endswith("pulumi"):
+        return "engine"
+    return "other"  # the language host and its helpers
+
+
+class ProcessWatch:
+    """CPU seconds and peak resident memory, per role, of the processes started during one phase.
+
+    Samples /proc every 0.1 s and keeps each process's last reading (a process loses at most its
+    last 0.1 s). CPU of this process (the inline program, and the Automation API's server) is read
+    with getrusage.
+    """
 
     def __init__(self) -> None:
+        self.cpu: dict[int, tuple[str, float]] = {}
         self.peaks: dict[str, int] = {"engine": 0, "provider": 0}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._self_started = 0.0
 
-    def __enter__(self) -> PeakMemory:
+    def __enter__(self) -> ProcessWatch:
+        self._self_started = _self_cpu()
         self._thread.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self._stop.set()
         self._thread.join()
+        self.program_cpu = _self_cpu() - self._self_started
+
+    def cpu_by_role(self) -> dict[str, float]:
+        totals = {"engine": 0.0, "provider": 0.0, "other": 0.0, "program": self.program_cpu}
+        for role, seconds in self.cpu.values():
+            totals[role] += seconds
+        return totals
 
     def _watch(self) -> None:
         me = os.getpid()
-        while not self._stop.wait(0.1):
+        while True:
             table = process_table()
             for pid in descendant_pids(me, table):
-                command = table[pid].command
-                if "pulumi.dynamic" in command:
-                    role = "provider"
-                elif command.split(" ")[0].endswith("pulumi"):
-                    role = "engine"
-                else:
+                role = _role(table[pid].command)
+                if role is None:
                     continue
-                self.peaks[role] = max(self.peaks[role], _peak_kib(pid))
+                seconds = _cpu_seconds(pid)
+                if seconds is not None:
+                    self.cpu[pid] = (role, seconds)
+                if role in self.peaks:
+                    self.peaks[role] = max(self.peaks[role], _peak_kib(pid))
+            if self._stop.wait(0.1):
+                return
+
+
+def _self_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
 
 
 def _peak_kib(pid: int) -> int:
@@ -89,6 +155,21 @@ def _peak_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+class Journal:
+    """The emulator's journal of API calls: how many a phase made, and how long they took in all."""
+
+    def __init__(self, api_url: str) -> None:
+        self.base = api_url.rsplit("/v1", 1)[0] + "/_emulator/journal"
+
+    def clear(self) -> None:
+        httpx.delete(self.base, timeout=30).raise_for_status()
+
+    def calls(self) -> tuple[int, float]:
+        entries = httpx.get(self.base, timeout=60).json()["data"]
+        api = [e for e in entries if e["path"].startswith("/v1/")]
+        return len(api), sum(e["durationMs"] for e in api) / 1000
 
 
 # -- the floor: the same calls from a plain concurrent loop -----------------------------------------
@@ -112,75 +193,139 @@ def floor_seconds(api_url: str, n: int, concurrency: int) -> dict[str, float]:
 # -- the engine -------------------------------------------------------------------------------------
 
 @dataclass
+class PhaseResult:
+    seconds: float
+    cpu: dict[str, float]  # engine, provider, program, other
+    api_calls: int
+    http_wait: float  # summed duration of the API calls at the emulator
+
+
+@dataclass
 class SizeResult:
     n: int
-    engine: dict[str, float] = field(default_factory=dict)
-    floor_4: dict[str, float] = field(default_factory=dict)
-    floor_parallel: dict[str, float] = field(default_factory=dict)
-    preview_parallel_diff: float = 0.0
+    mode: str
+    phases: dict[str, PhaseResult] = field(default_factory=dict)
+    floors: dict[int, dict[str, float]] = field(default_factory=dict)
+    reconcile_seconds: float | None = None
     provider_bytes_per_resource: float = 0.0
     state_bytes: int = 0
     state_bytes_per_media: float = 0.0
+    state_bytes_by_part: dict[str, float] = field(default_factory=dict)
     peak_kib: dict[str, int] = field(default_factory=dict)
 
-    def ratio(self, phase: str) -> float | None:
-        floor = self.floor_4.get(phase, 0.0)
-        return self.engine[phase] / floor if floor > 0 else None
+    def seconds(self, phase: str) -> float:
+        return self.phases[phase].seconds
+
+    def ratio(self, phase: str, concurrency: int = 4) -> float | None:
+        floor = self.floors.get(concurrency, {}).get(phase, 0.0)
+        return self.seconds(phase) / floor if floor > 0 else None
 
 
-def run_size(n: int, api_url: str, work: Path, engine_env: dict[str, str]) -> SizeResult:
-    result = SizeResult(n=n)
-    catalog = work / f"media-{n}.yaml"
+def flagged_toolchain(toolchain: EngineToolchain, flags: tuple[str, ...], work: Path) -> EngineToolchain:
+    """The same engine, given `flags` on every command (the Automation API has no option for some)."""
+    if not flags:
+        return toolchain
+    bin_dir = work / "flagged-pulumi" / "bin"
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    wrapper = bin_dir / "pulumi"
+    wrapper.write_text(f"#!/bin/sh\nexec {toolchain.pulumi} {' '.join(flags)} \"$@\"\n")
+    wrapper.chmod(0o755)
+    for helper in toolchain.bin_dir.iterdir():
+        if helper.name != "pulumi" and not (bin_dir / helper.name).exists():
+            (bin_dir / helper.name).symlink_to(helper)
+    return EngineToolchain(bin_dir)
+
+
+def state_parts(media: list[dict[str, Any]]) -> dict[str, float]:
+    """Bytes per media in the state, by part: what an engine checkpoint rewrites for each."""
+    parts: dict[str, float] = {}
+    for r in media:
+        for key, value in r.items():
+            parts[key] = parts.get(key, 0) + len(json.dumps(value))
+        for key in ("inputs", "outputs"):
+            provider = (r.get(key) or {}).get("__provider")
+            if provider:
+                parts[f"{key}.__provider"] = parts.get(f"{key}.__provider", 0) + len(json.dumps(provider))
+    return {key: value / max(len(media), 1) for key, value in sorted(parts.items())}
+
+
+def reconcile_dry_run(stack: LocalStack) -> float:
+    """The no-op cost of the fast mode's crash safety: `recover --reconcile` on a healthy stack."""
+    started = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", stack.stack.name,
+                             "--reconcile"], cwd=stack.work_dir, env=stack.env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"recover --reconcile failed:\n{result.stdout}\n{result.stderr}")
+    return time.perf_counter() - started
+
+
+def run_size(n: int, mode: Mode, api_url: str, work: Path, toolchain: EngineToolchain) -> SizeResult:
+    result = SizeResult(n=n, mode=mode.name)
+    journal = Journal(api_url)
+    folder = work / f"pulumi-{mode.name}-{n}"
+    catalog = work / f"media-{mode.name}-{n}.yaml"
     catalog.write_text(yaml.safe_dump({f"clip-{i:04d}": {"url": URL, "title": f"Clip {i}"} for i in range(n)}))
     os.environ["FASTPIX_CATALOG"] = str(catalog)
-    stack = LocalStack.create(work / f"pulumi-{n}", program=program_file(ROOT / "__main__.py"), stack_name=f"bench{n}",
-                              config={"fastpix:apiUrl": api_url},
-                              env={"FASTPIX_USERNAME": AUTH[0], "FASTPIX_PASSWORD": AUTH[1], **engine_env})
+    stack = LocalStack.create(folder, program=program_file(ROOT / "__main__.py"), stack_name=f"bench{n}",
+                              config={"fastpix:apiUrl": api_url}, toolchain=flagged_toolchain(toolchain, mode.flags, work),
+                              env={"FASTPIX_USERNAME": AUTH[0], "FASTPIX_PASSWORD": AUTH[1], **mode.env})
+    peaks = {"engine": 0, "provider": 0}
 
     def timed(phase: str, action: Any) -> None:
-        started = time.perf_counter()
-        action()
-        result.engine[phase] = time.perf_counter() - started
+        journal.clear()
+        with ProcessWatch() as watch:
+            started = time.perf_counter()
+            action()
+            seconds = time.perf_counter() - started
+        calls, wait = journal.calls()
+        result.phases[phase] = PhaseResult(seconds, watch.cpu_by_role(), calls, wait)
+        for role, kib in watch.peaks.items():
+            peaks[role] = max(peaks[role], kib)
 
-    with PeakMemory() as memory:
-        timed("create", lambda: stack.up(parallel=ENGINE_PARALLEL))
-        state_files = list((work / f"pulumi-{n}" / "state" / ".pulumi" / "stacks").glob("*/*.json"))
-        result.state_bytes = sum(f.stat().st_size for f in state_files)
-        result.state_bytes_per_media = result.state_bytes / n
-        media = stack.resources("fastpix:Media")
-        result.provider_bytes_per_resource = sum(len(r["inputs"]["__provider"]) for r in media) / len(media)
-        timed("preview", lambda: stack.preview(parallel=ENGINE_PARALLEL))
-        stack.set_env("PULUMI_PARALLEL_DIFF", "true")
-        started = time.perf_counter()
-        stack.preview(parallel=ENGINE_PARALLEL)
-        result.preview_parallel_diff = time.perf_counter() - started
-        stack.set_env("PULUMI_PARALLEL_DIFF", "false")
-        timed("refresh", lambda: stack.up(parallel=ENGINE_PARALLEL, refresh=True))
-        catalog.write_text("{}\n")
-        timed("delete", lambda: stack.up(parallel=ENGINE_PARALLEL))
-    result.peak_kib = {**memory.peaks, "program": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    timed("create", lambda: stack.up(parallel=ENGINE_PARALLEL))
+    state_files = list((folder / "state" / ".pulumi" / "stacks").glob("*/*.json"))
+    result.state_bytes = sum(f.stat().st_size for f in state_files)
+    result.state_bytes_per_media = result.state_bytes / n
+    media = stack.resources("fastpix:Media")
+    result.provider_bytes_per_resource = sum(len(r["inputs"]["__provider"]) for r in media) / len(media)
+    result.state_bytes_by_part = state_parts(media)
+    if mode.reconcile:
+        result.reconcile_seconds = reconcile_dry_run(stack)
+    timed("preview", lambda: stack.preview(parallel=ENGINE_PARALLEL))
+    timed("refresh", lambda: stack.up(parallel=ENGINE_PARALLEL, refresh=True))
+    catalog.write_text("{}\n")
+    timed("delete", lambda: stack.up(parallel=ENGINE_PARALLEL))
+    result.peak_kib = {**peaks, "program": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
     stack.remove()
-    result.floor_4 = floor_seconds(api_url, n, PROVIDER_CONCURRENCY)
-    result.floor_parallel = floor_seconds(api_url, n, ENGINE_PARALLEL)
+    shutil.rmtree(folder, ignore_errors=True)
     return result
 
 
 # -- reporting --------------------------------------------------------------------------------------
 
 def print_table(results: list[SizeResult]) -> None:
-    print(f"\n{'N':>5} {'phase':<8} {'engine s':>9} {'floor@4 s':>10} {'floor@' + str(ENGINE_PARALLEL) + ' s':>10} "
-          f"{'engine/floor@4':>15} {'engine ms/media':>16}")
+    print(f"\n{'N':>5} {'mode':<12} {'phase':<8} {'wall s':>7} {'floor@4':>8} {'floor@16':>9} {'x@4':>6} "
+          f"{'ms/media':>9} {'engine':>7} {'program':>8} {'provider':>9} {'HTTP/4':>7} {'calls':>6}")
     for r in results:
         for phase in PHASES:
+            p = r.phases[phase]
             ratio = r.ratio(phase)
-            print(f"{r.n:>5} {phase:<8} {r.engine[phase]:>9.2f} {r.floor_4[phase]:>10.2f} {r.floor_parallel[phase]:>10.2f} "
-                  f"{(f'{ratio:.2f}x' if ratio else '-'):>15} {r.engine[phase] / r.n * 1000:>16.1f}")
-    print(f"\n{'N':>5} {'preview s':>10} {'+PARALLEL_DIFF s':>17} {'__provider B':>13} {'state B/media':>14} "
+            print(f"{r.n:>5} {r.mode:<12} {phase:<8} {p.seconds:>7.2f} {r.floors[4][phase]:>8.2f} "
+                  f"{r.floors[16][phase]:>9.2f} {(f'{ratio:.2f}' if ratio else '-'):>6} {p.seconds / r.n * 1000:>9.1f} "
+                  f"{p.cpu['engine']:>7.2f} {p.cpu['program']:>8.2f} {p.cpu['provider']:>9.2f} "
+                  f"{p.http_wait / PROVIDER_CONCURRENCY:>7.2f} {p.api_calls:>6}")
+    print("\n(engine, program, provider: CPU seconds; HTTP/4: summed API call time / 4, the provider's concurrency)")
+    print(f"\n{'N':>5} {'mode':<12} {'reconcile s':>12} {'__provider B':>13} {'state B/media':>14} "
           f"{'engine MiB':>11} {'provider MiB':>13} {'program MiB':>12}")
     for r in results:
-        print(f"{r.n:>5} {r.engine['preview']:>10.2f} {r.preview_parallel_diff:>17.2f} {r.provider_bytes_per_resource:>13.0f} "
+        reconcile = f"{r.reconcile_seconds:.2f}" if r.reconcile_seconds is not None else "-"
+        print(f"{r.n:>5} {r.mode:<12} {reconcile:>12} {r.provider_bytes_per_resource:>13.0f} "
               f"{r.state_bytes_per_media:>14.0f} {r.peak_kib['engine'] / 1024:>11.0f} "
               f"{r.peak_kib['provider'] / 1024:>13.0f} {r.peak_kib['program'] / 1024:>12.0f}")
+    if results:
+        print("\nstate bytes per media, by part (" + results[-1].mode + f", N = {results[-1].n}):")
+        for part, size in results[-1].state_bytes_by_part.items():
+            print(f"  {part:<22} {size:>7.0f}")
 
 
 def plot(results: list[SizeResult], path: Path, latency_ms: int) -> None:
@@ -189,18 +334,23 @@ def plot(results: list[SizeResult], path: Path, latency_ms: int) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    sizes = [r.n for r in results]
-    figure, axes = plt.subplots(figsize=(8, 5))
-    for phase, colour in zip(PHASES, ("tab:blue", "tab:green", "tab:orange", "tab:red"), strict=True):
-        axes.plot(sizes, [r.engine[phase] for r in results], marker="o", color=colour, label=f"pulumi {phase}")
-        if phase != "preview":
-            axes.plot(sizes, [r.floor_4[phase] for r in results], linestyle="--", color=colour, alpha=0.6,
-                      label=f"floor@{PROVIDER_CONCURRENCY} {phase}")
-    axes.set_xlabel("media in the catalog (N)")
-    axes.set_ylabel("wall time (s)")
-    axes.set_title(f"pulumi up against the emulator, {latency_ms} ms per request")
-    axes.grid(alpha=0.3)
-    axes.legend(fontsize=8, ncol=2)
+    figure, axes = plt.subplots(1, 2, figsize=(12, 5), sharey=True)
+    styles = {"default": "-", "fast": ":"}
+    for axis, phase in zip(axes, ("create", "delete"), strict=True):
+        modes = sorted({r.mode for r in results})
+        for mode in modes:
+            own = [r for r in results if r.mode == mode]
+            axis.plot([r.n for r in own], [r.seconds(phase) for r in own], marker="o",
+                      linestyle=styles.get(mode, "-."), label=f"pulumi up ({mode})")
+        first = [r for r in results if r.mode == modes[0]]
+        for concurrency in FLOOR_CONCURRENCY:
+            axis.plot([r.n for r in first], [r.floors[concurrency][phase] for r in first], linestyle="--",
+                      color="grey", alpha=0.4 + concurrency / 40, label=f"floor@{concurrency} (httpx loop)")
+        axis.set_title(f"{phase}, {latency_ms} ms per request")
+        axis.set_xlabel("media in the catalog (N)")
+        axis.grid(alpha=0.3)
+        axis.legend(fontsize=8)
+    axes[0].set_ylabel("wall time (s)")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
 
@@ -212,27 +362,33 @@ def machine() -> dict[str, Any]:
         "pulumi": find_toolchain().version(), "commit": commit.stdout.strip(),
         "memory_kib": int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
                                if line.startswith("MemTotal"))),
+        "load_average": os.getloadavg(),
     }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 500])
-    parser.add_argument("--full", action="store_true", help="add N = 1000")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 500, 2000])
+    parser.add_argument("--full", action="store_true", help="add N = 5000")
+    parser.add_argument("--modes", nargs="+", default=["default", "fast"], choices=sorted(MODES))
     parser.add_argument("--latency-ms", type=int, default=50)
-    parser.add_argument("--skip-checkpoints", action="store_true",
-                        help="run the engine with PULUMI_SKIP_CHECKPOINTS=true (state written once, at the end)")
+    parser.add_argument("--no-plot", action="store_true", help="leave benchmarks/pulumi-up-times.png as it is")
     args = parser.parse_args()
-    engine_env = {"PULUMI_SKIP_CHECKPOINTS": "true"} if args.skip_checkpoints else {}
-    sizes = sorted(set(args.sizes + ([1000] if args.full else [])))
+    sizes = sorted(set(args.sizes + ([5000] if args.full else [])))
     emulator = EmulatorProcess(*AUTH, "--processing-delay", "0", "--latency-ms", str(args.latency_ms)).start()
     api_url = emulator.api_url
     work = Path(tempfile.mkdtemp(prefix="fastpix-bench-"))
+    toolchain = find_toolchain()
     results: list[SizeResult] = []
     try:
         for n in sizes:
-            print(f"N = {n} ...", flush=True)
-            results.append(run_size(n, api_url, work, engine_env))
+            floors = {c: floor_seconds(api_url, n, c) for c in FLOOR_CONCURRENCY}
+            for name in args.modes:
+                print(f"N = {n}, {name} ...", flush=True)
+                result = run_size(n, MODES[name], api_url, work, toolchain)
+                result.floors = floors
+                results.append(result)
+                print("  " + ", ".join(f"{p} {result.seconds(p):.1f}s" for p in PHASES), flush=True)
     finally:
         emulator.stop()
         shutil.rmtree(work, ignore_errors=True)
@@ -241,13 +397,15 @@ def main() -> int:
     out_dir.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = {"machine": machine(), "latency_ms": args.latency_ms, "engine_parallel": ENGINE_PARALLEL,
-              "engine_env": engine_env,
               "provider_concurrency": PROVIDER_CONCURRENCY,
-              "results": [{**vars(r), "ratio_to_floor_4": {p: r.ratio(p) for p in PHASES}} for r in results]}
+              "modes": {name: {"env": MODES[name].env, "flags": MODES[name].flags} for name in args.modes},
+              "results": [{**vars(r), "phases": {k: vars(v) for k, v in r.phases.items()},
+                           "ratio_to_floor_4": {p: r.ratio(p) for p in PHASES}} for r in results]}
     for name in (f"bench-{stamp}.json", "latest.json"):
         (out_dir / name).write_text(json.dumps(report, indent=2) + "\n")
-    plot(results, ROOT / "benchmarks" / "pulumi-up-times.png", args.latency_ms)
-    print(f"\nwrote benchmarks/results/bench-{stamp}.json and benchmarks/pulumi-up-times.png")
+    if not args.no_plot:
+        plot(results, ROOT / "benchmarks" / "pulumi-up-times.png", args.latency_ms)
+    print(f"\nwrote benchmarks/results/bench-{stamp}.json" + ("" if args.no_plot else " and benchmarks/pulumi-up-times.png"))
     return 0
 
 
