@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ENGINE_PATH = $(shell scripts/install-pulumi 2>/dev/null | tail -n 1)
 
-.PHONY: setup engine demo test lint typecheck benchmark emulator clean
+.PHONY: setup engine demo test lint typecheck benchmark emulator clean mutation
 
 setup: $(STAMP) engine
 
@@ -48,6 +48,23 @@ emulator: $(STAMP)
 
 benchmark: setup
 	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) -m benchmarks.run
+
+# Mutation testing of the safety-critical modules with mutmut (see tests/mutation-report.md): slow (about
+# 15 minutes on 2 cores), so not part of `make test` or CI. `make mutation MUTATE="retry settings"` runs some
+# modules only. Afterwards: `.venv/bin/mutmut results` lists the survivors, `.venv/bin/mutmut show NAME` shows one.
+MUTATE ?= provider client retry recover gate settings owner media
+MUTATION_WORKERS ?= 2
+
+mutation: $(STAMP)
+	rm -rf mutants
+	set -o pipefail; $(VENV)/bin/mutmut run --max-children $(MUTATION_WORKERS) \
+		$(foreach module,$(MUTATE),"fastpix_provider.$(module).*") | grep -v '^🎉'
+	$(PY) -c 'import json, pathlib; \
+	codes = {p.name[:-8]: list(json.loads(p.read_text())["exit_code_by_key"].values()) \
+	         for p in sorted(pathlib.Path("mutants/fastpix_provider").glob("*.py.meta"))}; \
+	[print(f"{name:10} {sum(c in (1, 3) for c in v):5} killed {v.count(0):4} survived {v.count(33) + v.count(5):4} untested " \
+	       f"{len(v) - sum(c in (0, 1, 3, 5, 33) for c in v):3} other  of {len(v):5}") \
+	 for name, v in codes.items() if name in "$(MUTATE)".split()]'
 
 clean:
 	rm -rf $(VENV) .pulumi-toolchain .pulumi-state
