@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import difflib
 import re
-import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,54 +30,22 @@ from typing import Any
 import yaml
 
 from . import media
+from ._text import echo, shorten
+from .fields import DECLARED, catalog_name
 
-# catalog property -> Media argument
-PROPERTIES = {
-    "url": "url",
-    "title": "title",
-    "creatorId": "creator_id",
-    "metadata": "metadata",
-    "accessPolicy": "access_policy",
-    "drmConfigurationId": "drm_configuration_id",
-    "maxResolution": "max_resolution",
-    "mediaQuality": "media_quality",
-    "mp4Support": "mp4_support",
-    "sourceAccess": "source_access",
-    "optimizeAudio": "optimize_audio",
-    "waitForReady": "wait_for_ready",
-    "adopt": "adopt_id",
-    "takeOver": "take_over",
-}
+# catalog property -> Media argument, from the field table
+PROPERTIES = {f.catalog: f.name for f in DECLARED if f.catalog}
 OPTIONS = ("protect", "retainOnDelete")
-BOOLEANS = (*OPTIONS, "waitForReady", "takeOver")
+BOOLEANS = (*OPTIONS, *(f.catalog for f in DECLARED if f.catalog and f.kind == "bool"))
 # libyaml's safe loader parses a 500-entry catalog in a tenth of the pure-Python one's 0.7 s.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a 500-entry catalog is about 60 KiB
 MAX_FILE_SIZE_TEXT = "5 MiB"
 MAX_DEPTH = 32  # the catalog itself needs 3 (entries, properties, metadata)
-ECHO_LIMIT = 80  # characters of a user's value quoted in a message
 PROBLEM_LIMIT = 400  # characters of one problem, value included
 PROBLEMS_SHOWN = 100  # problems listed in the message; all of them stay in CatalogError.problems
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-
-_echo_repr = reprlib.Repr()
-_echo_repr.maxstring = ECHO_LIMIT + 2
-_echo_repr.maxother = ECHO_LIMIT
-_echo_repr.maxlong = ECHO_LIMIT
-_echo_repr.maxlevel = 2
-for _name in ("maxlist", "maxtuple", "maxdict", "maxset", "maxfrozenset"):
-    setattr(_echo_repr, _name, 4)
-
-
-def echo(value: Any, limit: int = ECHO_LIMIT) -> str:
-    """A user's value as a message may quote it: its repr, at most `limit` characters, with an ellipsis."""
-    return shorten(_echo_repr.repr(value), limit)
-
-
-def shorten(text: str, limit: int = ECHO_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
 
 class CatalogError(ValueError):
     """The catalog cannot be used; the message lists every problem found."""
@@ -280,11 +247,8 @@ def _parse_entry(key: Any, raw: Any, problems: list[str]) -> CatalogEntry | None
     if "adopt" in raw and not isinstance(raw["adopt"], str):
         problems.append(f"{key}.adopt: must be the id of an existing FastPix media (a UUID string)")
         args.pop("adopt_id", None)
-    by_argument = {argument: name for name, argument in PROPERTIES.items()}
     for failure in media.check_inputs(args):
-        head, _, rest = failure.property.partition(".")
-        name = by_argument.get(head, head) + (f".{shorten(rest, 40)}" if rest else "")
-        problems.append(f"{key}.{name}: {_catalog_words(failure.reason)}")
+        problems.append(f"{key}.{shorten(failure.named(catalog_name), 60)}: {failure.message(catalog_name)}")
     return CatalogEntry(
         key=key,
         args=args,
@@ -292,13 +256,6 @@ def _parse_entry(key: Any, raw: Any, problems: list[str]) -> CatalogEntry | None
         retain_on_delete=raw.get("retainOnDelete") is True,
         raw=raw,
     )
-
-
-def _catalog_words(reason: str) -> str:
-    """Reasons name Python arguments; in the catalog, say the catalog's property names."""
-    for name, argument in PROPERTIES.items():
-        reason = re.sub(rf"\b{argument}\b", name, reason)
-    return reason
 
 
 def _kind(value: Any) -> str:

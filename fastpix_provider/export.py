@@ -38,7 +38,8 @@ import yaml
 from .catalog import MAX_FILE_BYTES, MAX_FILE_SIZE_TEXT, SAFE_LOADER, structure_problems
 from .client import FastPixClient
 from .errors import FastPixError, NotFoundError
-from .media import OWNER_METADATA_KEY
+from .fields import DECLARED
+from .media import OWNER_METADATA_KEY, observed_inputs
 from .settings import ProviderSettings
 
 
@@ -123,30 +124,27 @@ class Source:
 
 
 def catalog_entry(media: Mapping[str, Any], url: str | None) -> dict[str, Any]:
-    """A catalog entry that adopts `media` as it is, so the first `pulumi up` changes nothing."""
+    """A catalog entry that adopts `media` as it is, so the first `pulumi up` changes nothing.
+
+    Every property a refresh reads back (the field table's `read`) is written, in the catalog's words;
+    those FastPix can change in place only where they differ from FastPix's default.
+    """
     entry: dict[str, Any] = {}
     if url and withheld_because(url) is None:
         entry["url"] = url
     entry["adopt"] = media["id"]
-    if media.get("title"):
-        entry["title"] = media["title"]
-    if media.get("creatorId"):
-        entry["creatorId"] = media["creatorId"]
-    metadata = {k: v for k, v in (media.get("metadata") or {}).items() if k != OWNER_METADATA_KEY}
-    if metadata:
-        entry["metadata"] = metadata
-    policies = [p.get("accessPolicy") for p in media.get("playbackIds") or []]
-    entry["accessPolicy"] = policies[0] if policies else "public"
-    drm_configuration_id = drm_configuration_of(media)
-    if entry["accessPolicy"] == "drm" and drm_configuration_id:
-        entry["drmConfigurationId"] = drm_configuration_id
-    for name in ("maxResolution", "mediaQuality"):
-        if media.get(name):
-            entry[name] = media[name]
-    if media.get("mp4Support") and media["mp4Support"] != "none":
-        entry["mp4Support"] = media["mp4Support"]
-    if media.get("sourceAccess"):
-        entry["sourceAccess"] = True
+    observed = observed_inputs(media, {"access_policy": "public"})
+    for prop in DECLARED:
+        value: Any
+        if prop.name == "drm_configuration_id":
+            value = drm_configuration_of(media) if entry.get("accessPolicy") == "drm" else None
+        elif prop.read is None:
+            continue
+        else:
+            value = observed.get(prop.name)
+        if value is None or value == {} or (prop.change == "in_place" and value == prop.default):
+            continue
+        entry[str(prop.catalog)] = value
     return entry
 
 

@@ -1,75 +1,72 @@
 """What a declared media is, checked against FastPix's spec, and how it maps to FastPix's wire format.
 
-Pure functions over plain dicts (the dynamic provider's inputs and outputs, Python-style names):
-`check_inputs` validates, `create_body` and `outputs_from_api` translate, `plan_changes` decides
+Pure functions over plain dicts (the dynamic provider's inputs and outputs, Python-style names), all
+driven by the field table in fields.py: `check_inputs` validates, `create_body`, `update_body` and
+`outputs_from_api` translate, `observed_inputs` reads a media back for a refresh, `plan_changes` decides
 between updating in place and replacing. Nothing here talks to FastPix or to Pulumi.
 """
 
 from __future__ import annotations
 
+import builtins
 import ipaddress
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from ._text import echo, shorten
+from .fields import (
+    ACCESS_POLICIES,
+    COMPUTED_OUTPUTS,
+    DEFAULTS,
+    FIELDS,
+    IN_PLACE,
+    MAX_RESOLUTIONS,
+    MEDIA_QUALITIES,
+    METADATA_MAX_KEYS,
+    MP4_SUPPORT,
+    REPLACE,
+    TEXT_MAX_LENGTH,
+    USER_METADATA_MAX_KEYS,
+    MediaField,
+    Naming,
+    python_name,
+)
 from .owner import OWNER_METADATA_KEY
 
-ACCESS_POLICIES = ("public", "private", "drm")
-MAX_RESOLUTIONS = ("2160p", "1440p", "1080p", "720p", "480p")
-MEDIA_QUALITIES = ("standard", "pro", "premium")
-MP4_SUPPORT = ("none", "capped_4k", "audioOnly", "audioOnly,capped_4k")
-METADATA_MAX_KEYS = 10
-TEXT_MAX_LENGTH = 255
-
-# Every media this provider creates carries one metadata entry, the owner tag (owner.py), that names
-# the stack and resource that own it. It costs one of FastPix's 10 metadata keys: users have 9.
-USER_METADATA_MAX_KEYS = METADATA_MAX_KEYS - 1
-__all__ = ["OWNER_METADATA_KEY"]
+__all__ = [
+    "ACCESS_POLICIES", "COMPUTED_OUTPUTS", "DEFAULTS", "IN_PLACE", "MAX_RESOLUTIONS", "MEDIA_QUALITIES",
+    "MP4_SUPPORT", "OWNER_METADATA_KEY", "REPLACE", "TEXT_MAX_LENGTH", "ChangePlan", "Failure", "check_inputs",
+    "create_body", "echo", "observed_inputs", "outputs_from_api", "plan_changes", "update_body",
+]
 
 STREAM_HOST = "https://stream.fastpix.com"
 IMAGE_HOST = "https://images.fastpix.com"
 
-# Fields FastPix can change on an existing media, and the call that changes each.
-IN_PLACE = {
-    "title": "update",
-    "creator_id": "update",
-    "metadata": "update",
-    "source_access": "source_access",
-    "mp4_support": "mp4_support",
-    # Not a FastPix field: declaring or dropping retainOnDelete rewrites the owner tag's `!kept` mark,
-    # so that `recover` never calls a media the user chose to keep an orphan.
-    "retain_on_delete": "update",
-}
-# Fields fixed when the media is created: a change means a new media.
-REPLACE = ("url", "access_policy", "max_resolution", "media_quality", "optimize_audio", "drm_configuration_id")
-# Outputs the provider computes (never declared): the resource declares them, the provider strips
-# them from old state before comparing it with declared inputs.
-COMPUTED_OUTPUTS = ("media_id", "status", "playback_ids", "playback_url", "thumbnail_url", "duration",
-                    "created_at", "owner_tag", "workspace_id")
-
-DEFAULTS: dict[str, Any] = {
-    "access_policy": "public",
-    "max_resolution": "1080p",
-    "media_quality": "standard",
-    "source_access": False,
-    "mp4_support": "none",
-    "optimize_audio": False,
-    "metadata": {},
-    "title": None,
-    "creator_id": None,
-    "drm_configuration_id": None,
-    "retain_on_delete": False,
-}
-
 
 @dataclass(frozen=True)
 class Failure:
-    """One invalid property, with a reason that says how to fix it."""
+    """One invalid property, with a reason that says how to fix it, in the program's or the catalog's words.
+
+    `property` is the Python name (`metadata.<key>` for one metadata entry); `message(naming)` renders
+    the reason with every property named as `naming` says (see fields.python_name, fields.catalog_name).
+    """
 
     property: str
-    reason: str
+    render: Callable[[Naming], str]
+
+    @builtins.property
+    def reason(self) -> str:
+        return self.render(python_name)
+
+    def message(self, naming: Naming) -> str:
+        return self.render(naming)
+
+    def named(self, naming: Naming) -> str:
+        head, dot, rest = self.property.partition(".")
+        return naming(head) + dot + rest
 
 
 # How the dynamic provider protocol spells a value that preview cannot know yet (an output of another
@@ -81,112 +78,124 @@ def _is_unknown(value: Any) -> bool:
     return isinstance(value, str) and value == UNKNOWN
 
 
+Fail = Callable[[str, Callable[[Naming], str]], None]
+
+
 def check_inputs(inputs: Mapping[str, Any]) -> list[Failure]:
     """Validate declared inputs against the spec's constraints, before any call to FastPix."""
     failures: list[Failure] = []
 
-    def fail(prop: str, reason: str) -> None:
-        failures.append(Failure(prop, reason))
+    def fail(prop: str, render: Callable[[Naming], str]) -> None:
+        failures.append(Failure(prop, render))
 
-    url = inputs.get("url")
-    if (url is None or url == "") and inputs.get("adopt_id"):
-        pass  # an adopted media exists already; its source URL is optional (direct uploads have none)
-    elif url is None or url == "":
-        fail("url", "url is required: the http(s) address FastPix downloads the video from")
-    elif not _is_unknown(url):
-        if not isinstance(url, str):
-            fail("url", f"url must be a string, got {type(url).__name__}")
-        else:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
-                fail("url", f"url must be an http:// or https:// address with a host, got {echo(url)}")
-
-    _check_enum(inputs, "access_policy", ACCESS_POLICIES, fail)
-    _check_enum(inputs, "max_resolution", MAX_RESOLUTIONS, fail)
-    _check_enum(inputs, "media_quality", MEDIA_QUALITIES, fail)
-    _check_enum(inputs, "mp4_support", MP4_SUPPORT, fail)
-    for name in ("title", "creator_id"):
-        value = inputs.get(name)
+    for field in FIELDS:
+        value = inputs.get(field.name)
         if value is None or _is_unknown(value):
             continue
-        if not isinstance(value, str):
-            fail(name, f"{name} must be a string, got {type(value).__name__}")
-        elif len(value) > TEXT_MAX_LENGTH:
-            fail(name, f"{name} is {len(value)} characters; FastPix allows at most {TEXT_MAX_LENGTH}")
-    for name in ("source_access", "optimize_audio", "wait_for_ready", "take_over", "retain_on_delete"):
-        value = inputs.get(name)
-        if value is not None and not _is_unknown(value) and not isinstance(value, bool):
-            fail(name, f"{name} must be true or false, got {echo(value)}")
-    _check_metadata(inputs.get("metadata"), fail)
-    adopt_id = inputs.get("adopt_id")
-    if adopt_id is not None and not _is_unknown(adopt_id) and not _is_uuid(adopt_id):
-        fail("adopt_id", f"adopt_id must be the id (a UUID) of an existing FastPix media, got {echo(adopt_id)}")
+        _CHECKS[field.kind](field, value, fail)
+    _check_required_url(inputs, fail)
     if inputs.get("take_over") is True and not inputs.get("adopt_id"):
-        fail("take_over", "take_over applies to adoption only: set adopt_id too, or remove take_over")
-    _check_drm(inputs, fail)
+        fail("take_over", lambda n: f"{n('take_over')} applies to adoption only: set {n('adopt_id')} too, "
+                                    f"or remove {n('take_over')}")
+    drm_id, policy = inputs.get("drm_configuration_id"), inputs.get("access_policy")
+    if drm_id is not None and not _is_unknown(drm_id) and not _is_unknown(policy) and policy != "drm":
+        fail("drm_configuration_id", lambda n: f"{n('drm_configuration_id')} applies to {n('access_policy')} drm "
+                                               f"only: remove it, or set {n('access_policy')} to drm")
     return failures
 
 
-def _check_drm(inputs: Mapping[str, Any], fail: Any) -> None:
-    """A DRM configuration id is a UUID and goes with `drm` only. Whether a `drm` media declares one
-    that exists is the provider's check: it can list the workspace's configurations and name them."""
-    policy, drm_id = inputs.get("access_policy"), inputs.get("drm_configuration_id")
-    if _is_unknown(policy) or _is_unknown(drm_id):
+def missing_drm_configuration(n: Naming) -> str:
+    """Whether a `drm` media declares a configuration that exists is the provider's check: it can list
+    the workspace's configurations and name them."""
+    return (f"{n('access_policy')} drm needs {n('drm_configuration_id')}, the id of one of the workspace's DRM "
+            "configurations (FastPix dashboard, or GET /on-demand/drm-configurations)")
+
+
+MISSING_DRM_CONFIGURATION = missing_drm_configuration(python_name)
+
+
+def _check_required_url(inputs: Mapping[str, Any], fail: Fail) -> None:
+    if inputs.get("url") in (None, "") and not inputs.get("adopt_id"):
+        # An adopted media exists already: its source URL is optional (direct uploads have none).
+        fail("url", lambda n: f"{n('url')} is required: the http(s) address FastPix downloads the video from")
+
+
+def _check_url(field: MediaField, value: Any, fail: Fail) -> None:
+    if value == "":
+        return  # reported as missing, unless adopting
+    if not isinstance(value, str):
+        fail(field.name, lambda n: f"{n(field.name)} must be a string, got {type(value).__name__}")
         return
-    if drm_id is not None and not _is_uuid(drm_id):
-        fail("drm_configuration_id", f"drm_configuration_id must be the id (a UUID) of one of the workspace's "
-                                     f"DRM configurations, got {echo(drm_id)}")
-    elif drm_id is not None and policy != "drm":
-        fail("drm_configuration_id", "drm_configuration_id applies to access_policy drm only: remove it, "
-                                     "or set access_policy to drm")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        fail(field.name, lambda n: f"{n(field.name)} must be an http:// or https:// address with a host, "
+                                   f"got {echo(value)}")
 
 
-MISSING_DRM_CONFIGURATION = ("access_policy drm needs drm_configuration_id, the id of one of the workspace's DRM "
-                             "configurations (FastPix dashboard, or GET /on-demand/drm-configurations)")
+def _check_text(field: MediaField, value: Any, fail: Fail) -> None:
+    if not isinstance(value, str):
+        fail(field.name, lambda n: f"{n(field.name)} must be a string, got {type(value).__name__}")
+    elif field.max_length is not None and len(value) > field.max_length:
+        fail(field.name, lambda n: f"{n(field.name)} is {len(value)} characters; FastPix allows at most "
+                                   f"{field.max_length}")
 
 
-ECHO_MAX_LENGTH = 80
+def _check_enum(field: MediaField, value: Any, fail: Fail) -> None:
+    if value not in field.choices:
+        fail(field.name, lambda n: f"{n(field.name)} must be one of {', '.join(field.choices)}; got {echo(value)}")
 
 
-def echo(value: Any) -> str:
-    """A value quoted in a message, cut to ECHO_MAX_LENGTH characters so no input can flood an error."""
-    text = repr(value)
-    return text if len(text) <= ECHO_MAX_LENGTH else text[: ECHO_MAX_LENGTH - 1] + "\u2026"
+def _check_bool(field: MediaField, value: Any, fail: Fail) -> None:
+    if not isinstance(value, bool):
+        fail(field.name, lambda n: f"{n(field.name)} must be true or false, got {echo(value)}")
 
 
-def _check_enum(inputs: Mapping[str, Any], name: str, allowed: tuple[str, ...], fail: Any) -> None:
-    value = inputs.get(name)
-    if value is None or _is_unknown(value):
-        return
-    if value not in allowed:
-        fail(name, f"{name} must be one of {', '.join(allowed)}; got {echo(value)}")
+def _check_uuid(field: MediaField, value: Any, fail: Fail) -> None:
+    if not _is_uuid(value):
+        what = "an existing FastPix media" if field.name == "adopt_id" else "one of the workspace's DRM configurations"
+        fail(field.name, lambda n: f"{n(field.name)} must be the id (a UUID) of {what}, got {echo(value)}")
 
 
-def _check_metadata(metadata: Any, fail: Any) -> None:
-    if metadata is None or _is_unknown(metadata):
-        return
+def _check_seconds(field: MediaField, value: Any, fail: Fail) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        fail(field.name, lambda n: f"{n(field.name)} must be a positive number of seconds, got {echo(value)}")
+
+
+def _check_metadata(field: MediaField, metadata: Any, fail: Fail) -> None:
+    name = field.name
     if not isinstance(metadata, Mapping):
-        fail("metadata", f"metadata must be a map of string keys to string values, got {type(metadata).__name__}")
+        fail(name, lambda n: f"{n(name)} must be a map of string keys to string values, got {type(metadata).__name__}")
         return
     if len(metadata) > USER_METADATA_MAX_KEYS:
-        fail("metadata", f"metadata has {len(metadata)} keys; at most {USER_METADATA_MAX_KEYS} are allowed "
-                         f"(FastPix allows {METADATA_MAX_KEYS}, one is reserved for '{OWNER_METADATA_KEY}')")
+        fail(name, lambda n: f"{n(name)} has {len(metadata)} keys; at most {USER_METADATA_MAX_KEYS} are allowed "
+                             f"(FastPix allows {METADATA_MAX_KEYS}, one is reserved for '{OWNER_METADATA_KEY}')")
     for key, value in metadata.items():
-        if key == OWNER_METADATA_KEY:
-            fail(f"metadata.{_short(key)}", f"the metadata key '{OWNER_METADATA_KEY}' is reserved by fastpix-pulumi; rename it")
-        elif not isinstance(key, str) or not key:
-            fail("metadata", f"metadata keys must be non-empty strings, got {echo(key)}")
-        elif _is_unknown(value):
-            continue
-        elif not isinstance(value, str):
-            fail(f"metadata.{_short(key)}", f"metadata values must be strings; quote {echo(value)}")
-        elif len(value) > TEXT_MAX_LENGTH:
-            fail(f"metadata.{_short(key)}", f"the value is {len(value)} characters; FastPix allows at most {TEXT_MAX_LENGTH}")
+        _check_metadata_entry(field, key, value, fail)
 
 
-def _short(key: Any) -> str:
-    text = str(key)
-    return text if len(text) <= ECHO_MAX_LENGTH else text[: ECHO_MAX_LENGTH - 1] + "\u2026"
+def _check_metadata_entry(field: MediaField, key: Any, value: Any, fail: Fail) -> None:
+    name, entry = field.name, f"{field.name}.{shorten(str(key))}"
+    if key == OWNER_METADATA_KEY:
+        fail(entry, lambda n: f"the {n(name)} key '{OWNER_METADATA_KEY}' is reserved by fastpix-pulumi; rename it")
+    elif not isinstance(key, str) or not key:
+        fail(name, lambda n: f"{n(name)} keys must be non-empty strings, got {echo(key)}")
+    elif _is_unknown(value):
+        return
+    elif not isinstance(value, str):
+        fail(entry, lambda n: f"{n(name)} values must be strings; quote {echo(value)}")
+    elif field.max_length is not None and len(value) > field.max_length:
+        fail(entry, lambda n: f"the value is {len(value)} characters; FastPix allows at most {field.max_length}")
+
+
+_CHECKS: dict[str, Callable[[MediaField, Any, Fail], None]] = {
+    "url": _check_url,
+    "text": _check_text,
+    "enum": _check_enum,
+    "bool": _check_bool,
+    "uuid": _check_uuid,
+    "metadata": _check_metadata,
+    "seconds": _check_seconds,
+}
 
 
 def _is_uuid(value: Any) -> bool:
@@ -228,36 +237,33 @@ def wire_metadata(inputs: Mapping[str, Any]) -> dict[str, str]:
 
 
 def create_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The body of POST /on-demand for declared inputs."""
+    """The body of POST /on-demand for declared inputs: each field as the table says it is sent."""
     values = with_defaults(inputs)
-    body: dict[str, Any] = {
-        "inputs": [{"type": "video", "url": values["url"]}],
-        "accessPolicy": values["access_policy"],
-        "maxResolution": values["max_resolution"],
-        "mediaQuality": values["media_quality"],
-        "metadata": wire_metadata(values),
-        "sourceAccess": values["source_access"],
-        "optimizeAudio": values["optimize_audio"],
-    }
-    if values["title"] is not None:
-        body["title"] = values["title"]
-    if values["creator_id"] is not None:
-        body["creatorId"] = values["creator_id"]
-    # "none" is the default and not a value POST accepts (only PATCH update-mp4Support does).
-    if values["mp4_support"] != "none":
-        body["mp4Support"] = values["mp4_support"]
-    if values["access_policy"] == "drm" and values["drm_configuration_id"]:
-        body["drmConfigurationId"] = values["drm_configuration_id"]
+    body: dict[str, Any] = {"inputs": [{"type": "video", "url": values["url"]}]}
+    for field in FIELDS:
+        if field.wire is None or field.sent == "never":
+            continue
+        value = values.get(field.name)
+        if field.sent == "if_set" and value is None:
+            continue
+        if field.sent == "unless_default" and value == field.default:
+            continue
+        body[field.wire] = wire_metadata(values) if field.kind == "metadata" else value
     return body
 
 
 def update_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
-    """The body of PATCH /on-demand/{id}: the fields it manages, all of them, so FastPix matches."""
+    """The body of PATCH /on-demand/{id}: every field that call manages, so FastPix matches the declaration."""
     values = with_defaults(inputs)
-    body: dict[str, Any] = {"metadata": wire_metadata(values)}
-    # FastPix keeps a title or creator id once set; an empty string is how one is cleared.
-    body["title"] = values["title"] if values["title"] is not None else ""
-    body["creatorId"] = values["creator_id"] if values["creator_id"] is not None else ""
+    body: dict[str, Any] = {}
+    for field in FIELDS:
+        if field.call != "update" or field.wire is None:
+            continue
+        if field.kind == "metadata":
+            body[field.wire] = wire_metadata(values)
+        else:
+            # FastPix keeps a title or creator id once set; an empty string is how one is cleared.
+            body[field.wire] = values[field.name] if values[field.name] is not None else ""
     return body
 
 
@@ -285,27 +291,12 @@ def outputs_from_api(media: Mapping[str, Any]) -> dict[str, Any]:
 def observed_inputs(media: Mapping[str, Any], declared: Mapping[str, Any]) -> dict[str, Any]:
     """What FastPix says the managed fields are now, in input form: refresh compares these to the program.
 
-    Fields the API does not echo back (the input url, optimize_audio) keep their declared value.
+    Fields FastPix does not show (the input url, optimize_audio) keep their declared value.
     """
     observed = dict(declared)
-    metadata = dict(media.get("metadata") or {})
-    metadata.pop(OWNER_METADATA_KEY, None)
-    observed["metadata"] = metadata
-    observed["title"] = media.get("title") or None
-    observed["creator_id"] = media.get("creatorId") or None
-    if "sourceAccess" in media:
-        observed["source_access"] = bool(media.get("sourceAccess"))
-    # The live API leaves mp4Support out when it is none (captured get-media and list-media answers),
-    # while the spec lists "none" as a value: absent must read as none, or a dashboard switch-off
-    # could never show as drift.
-    observed["mp4_support"] = media.get("mp4Support") or "none"
-    if media.get("maxResolution"):
-        observed["max_resolution"] = media["maxResolution"]
-    if media.get("mediaQuality"):
-        observed["media_quality"] = media["mediaQuality"]
-    policies = [p.get("accessPolicy") for p in media.get("playbackIds") or []]
-    if policies and declared.get("access_policy", "public") not in policies:
-        observed["access_policy"] = policies[0]
+    for field in FIELDS:
+        if field.read is not None:
+            observed[field.name] = field.read(media, declared.get(field.name))
     return observed
 
 
