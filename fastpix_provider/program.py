@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pulumi
 
-from .catalog import CatalogEntry
+from .catalog import CatalogEntry, CatalogError, load_catalog
 from .resource import Media
+
+CATALOG_VARIABLE = "FASTPIX_CATALOG"
 
 
 def declare_catalog(entries: list[CatalogEntry]) -> dict[str, Media]:
@@ -16,3 +21,18 @@ def declare_catalog(entries: list[CatalogEntry]) -> dict[str, Media]:
     for key, item in declared.items():
         pulumi.export(key, {"id": item.id, "status": item.status, "playbackUrl": item.playback_url})
     return declared
+
+
+def declare_catalog_file(folder: str | Path, default: str = "media.yaml") -> dict[str, Media]:
+    """The whole program of a catalog project: load the catalog and declare its media.
+
+    The catalog is `pulumi config set catalog <file>`, else FASTPIX_CATALOG, else `default`, relative to
+    `folder` (the program's own). A malformed catalog stops the run with every problem and no traceback.
+    """
+    name = pulumi.Config().get("catalog") or os.environ.get(CATALOG_VARIABLE) or default
+    try:
+        entries = load_catalog(Path(folder) / name)
+    except CatalogError as error:
+        # RunError shows the message alone: the problems are the user's to fix, a traceback would bury them.
+        raise pulumi.RunError(str(error)) from None
+    return declare_catalog(entries)

@@ -43,7 +43,7 @@ def seed_from_state(emulator: EmulatorServer, deployment: dict) -> dict[str, str
         now = time.time()
         emulator.backend.media[resource["id"]] = MediaRecord(
             id=resource["id"], created_at=now, updated_at=now, ready_after=0.0,
-            inputs=[{"type": "video", "url": outs["url"]}], access_policy=outs["access_policy"],
+            inputs=[{"type": "video", "url": outs["url"]}], access_policy=outs.get("access_policy") or "public",
             playback_ids=[{"id": p["id"], "accessPolicy": p["access_policy"],
                            "accessRestrictions": {"domains": {"defaultPolicy": "allow", "allow": [], "deny": []},
                                                   "userAgents": {"defaultPolicy": "allow", "allow": [], "deny": []}}}
