@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fastpix_provider import catalog
-from fastpix_provider.catalog import CatalogError, echo, load_catalog, parse_catalog
+from fastpix_provider._text import echo
+from fastpix_provider.catalog import CatalogError, load_catalog, parse_catalog
 from fastpix_provider.media import check_inputs
 
 URL = "https://static.fastpix.com/fp-sample-video.mp4"

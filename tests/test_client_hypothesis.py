@@ -91,7 +91,7 @@ headers = st.dictionaries(st.sampled_from(["content-type", "content-encoding", "
                                            "location", "www-authenticate"]), header_values, max_size=4)
 # Mostly arbitrary; some scripts FastPix could send (transient errors, then a well-formed answer), so that
 # the success paths are exercised and checked too.
-well_formed = st.tuples(st.sampled_from([200, 201, 200, 201, 429, 503, 524]), st.just({}),
+well_formed: st.SearchStrategy[Any] = st.tuples(st.sampled_from([200, 201, 200, 201, 429, 503, 524]), st.just({}),
                         valid_envelope.map(lambda e: ("json", json.dumps(e))), st.booleans())
 answers = st.one_of(st.lists(st.tuples(statuses, headers, bodies, st.booleans()), min_size=1, max_size=3),
                     st.lists(well_formed, min_size=1, max_size=3))

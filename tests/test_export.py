@@ -111,7 +111,7 @@ class FakeClient:
 
 
 def library() -> FakeClient:
-    media = [
+    media: list[dict[str, Any]] = [
         {"id": "4fa85f64-5717-4562-b3fc-2c963f66afa1", "title": "From URL", "playbackIds": [{"accessPolicy": "public"}]},
         {"id": "4fa85f64-5717-4562-b3fc-2c963f66afa2", "title": "Uploaded", "playbackIds": [{"accessPolicy": "public"}]},
         {"id": "4fa85f64-5717-4562-b3fc-2c963f66afa3", "title": "Locked", "playbackIds": [{"accessPolicy": "drm"}]},

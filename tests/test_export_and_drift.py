@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -42,7 +43,7 @@ def test_keys_come_from_titles_and_never_collide() -> None:
 
 def test_filters_by_metadata_date_and_management() -> None:
     media = {"metadata": {"team": "a"}, "createdAt": "2026-03-01T10:00:00Z"}
-    base = {"metadata": {}, "after": None, "before": None, "include_managed": False}
+    base: dict[str, Any] = {"metadata": {}, "after": None, "before": None, "include_managed": False}
     assert selected(media, **base)
     assert not selected(media, **{**base, "metadata": {"team": "b"}})
     assert not selected(media, **{**base, "after": parse_date("2026-04-01")})

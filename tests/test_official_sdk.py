@@ -23,7 +23,8 @@ def sdk(emulator: EmulatorServer, secret_key: str = SECRET_KEY) -> Fastpix:
 
 
 def create(client: Fastpix, **metadata: str) -> str:
-    created = client.input_video.create_media(inputs=[{"type": "video", "url": SAMPLE_URL}], access_policy="public",
+    inputs: list[models.Input] = [models.VideoInput(type="video", url=SAMPLE_URL)]
+    created = client.input_video.create_media(inputs=inputs, access_policy="public",
                                               metadata=metadata or None)
     assert created.success is True and created.data is not None and created.data.id
     return created.data.id

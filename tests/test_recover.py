@@ -237,7 +237,7 @@ def test_several_recorded_stack_ids_prove_none_unless_one_is_this_stacks() -> No
 
 
 def test_a_state_naming_no_resource_uses_the_stack_given() -> None:
-    empty = {"resources": [], "pending_operations": []}
+    empty: dict[str, list[Any]] = {"resources": [], "pending_operations": []}
     with pytest.raises(ValueError, match="names no resource"):
         plan_recovery(empty, [])
     plan = plan_recovery(empty, [media("m-2", tag("x"))], stack_id=OURS, project=PROJECT, stack=STACK)
@@ -340,7 +340,7 @@ def test_the_organisation_comes_from_the_stack_name_then_the_backend(monkeypatch
         calls.append(args)
         return subprocess.CompletedProcess(args, 0, stdout="acme\n", stderr="")
 
-    monkeypatch.setattr(recover.subprocess, "run", fake_run)
+    monkeypatch.setattr("fastpix_provider.recover.subprocess.run", fake_run)
     assert organization_of(StackRef.parse("dev"), "https://api.pulumi.com") == "acme"
     assert calls == [["pulumi", "org", "get-default"]]
 

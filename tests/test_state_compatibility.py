@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -67,7 +68,7 @@ def test_a_golden_state_can_be_refreshed_updated_and_deleted(
 ) -> None:
     deployment = json.loads(golden.read_text())
     ids = seed_from_state(emulator, deployment)
-    catalog = dict(CATALOG)
+    catalog: dict[str, Any] = dict(CATALOG)
     catalog_file = tmp_path / "media.yaml"
     catalog_file.write_text(yaml.safe_dump(catalog))
     monkeypatch.setenv("FASTPIX_CATALOG", str(catalog_file))
