@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ENGINE_PATH = $(shell scripts/install-pulumi 2>/dev/null | tail -n 1)
 
-.PHONY: setup engine demo test lint typecheck benchmark emulator clean mutation
+.PHONY: setup engine demo test test-slow lint typecheck benchmark emulator clean mutation
 
 setup: $(STAMP) engine
 
@@ -49,6 +49,10 @@ typecheck: $(STAMP)
 
 emulator: $(STAMP)
 	$(PY) -m fastpix_emulator --access-token-id local --secret-key local-secret --port 8089
+
+# The long runs left out of `make test`: many more kill points of the fast mode (tests marked slow).
+test-slow: setup
+	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" FASTPIX_SLOW_TESTS=1 $(PY) -m pytest -m slow
 
 benchmark: setup
 	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) -m benchmarks.run

@@ -369,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--apply", action="store_true", help="run the refresh commands instead of printing them")
     parser.add_argument("--delete-orphans", action="store_true",
                         help="with --apply: delete the media that provably are this stack's orphans")
+    parser.add_argument("--reconcile", action="store_true",
+                        help="after a killed run of the fast mode (PULUMI_SKIP_CHECKPOINTS): also refresh the resources "
+                             "whose media FastPix no longer lists or lists with other values, and, with --apply, delete "
+                             "this stack's provable orphans (see fastpix_provider/reconcile.py)")
     parser.add_argument("--unlock", action="store_true",
                         help="with --apply: remove the killed run's lock (`pulumi cancel`); only if no run is going on")
     args = parser.parse_args(argv)
@@ -407,7 +411,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = ProviderSettings.resolve({"fastpix:apiUrl": _stack_config(args.stack, "fastpix:apiUrl")}, os.environ)
     try:
         client = FastPixClient(settings.api_url, settings.credentials())
-        plan = plan_recovery(deployment, client.list_media(), stack_id=computed, project=project, stack=ref.name)
+        listing = list(client.list_media())
+        plan = plan_recovery(deployment, listing, stack_id=computed, project=project, stack=ref.name)
     except FastPixError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -417,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
     _, source = this_stack_id(deployment, computed)
     print(f"{plan.project}/{plan.stack}: stack id {plan.stack_id or 'unknown'} ({source})")
     _report(plan)
-    if plan.clean:
+    stale = _stale(deployment, listing) if args.reconcile else []
+    if plan.clean and not stale:
         print(f"{plan.project}/{plan.stack}: nothing to recover.")
         return 0
     if plan.edits_state:
@@ -433,14 +439,36 @@ def main(argv: list[str] | None = None) -> int:
                 os.unlink(repaired.name)
             _run(["pulumi", "refresh", "--yes", "--skip-preview", "--stack", args.stack])
             print(f"imported {len(plan.to_import)} media into the state and refreshed them from FastPix")
+            stale = []  # the whole stack was just refreshed
         else:
             print(f"would import {len(plan.to_import)} media into the state of {args.stack} and refresh them "
                   f"(after saving the state to {BACKUP_FOLDER}/)")
+    if stale:
+        _refresh_stale(stale, args.stack, apply=args.apply)
     if plan.orphans:
-        if args.apply and args.delete_orphans:
+        if args.apply and (args.delete_orphans or args.reconcile):
             return _delete_orphans(client, plan)
         print("orphans are kept; rerun with --apply --delete-orphans to delete them")
     return 0
+
+
+def _stale(deployment: Mapping[str, Any], listing: list[dict[str, Any]]) -> list[Any]:
+    from .reconcile import stale_resources  # reconcile imports this module
+
+    return stale_resources(deployment, listing)
+
+
+def _refresh_stale(stale: list[Any], stack: str, *, apply: bool) -> None:
+    """Refresh only the resources a lost step left stale: the provider proves a 404 before it drops one."""
+    for item in stale:
+        what = "FastPix lists no media of that id" if item.reason == "gone" else "FastPix holds other values"
+        print(f"stale: {item.urn.rsplit('::', 1)[1]} (media {item.media_id}): {what}; refreshing it")
+    if not apply:
+        print(f"would refresh {len(stale)} resource(s) of {stack}")
+        return
+    targets = [arg for item in stale for arg in ("--target", item.urn)]
+    _run(["pulumi", "refresh", "--yes", "--skip-preview", "--stack", stack, *targets])
+    print(f"refreshed {len(stale)} resource(s) from FastPix")
 
 
 def _report(plan: RecoveryPlan) -> None:
