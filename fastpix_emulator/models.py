@@ -534,6 +534,21 @@ class OnDemandBackend:
         require_uuid(playback_id, "playbackId")
         return _playback_view(self._playback(self._media(media_id), playback_id))
 
+    def update_playback_restrictions(self, media_id: str, playback_id: str, kind: str, body: Any) -> dict[str, Any]:
+        """PATCH .../domains or .../user-agents: the rule set replaced whole, fields left out at the spec's
+        defaults (allow, [], []); the answer is the rule set alone (captured: update-domain-restrictions,
+        update-user-agent-restrictions)."""
+        require_uuid(playback_id, "playbackId")
+        body = schemas.validate(body, schemas.UPDATE_RESTRICTIONS)
+        rules = {"defaultPolicy": body.get("defaultPolicy", "allow"), "allow": list(body.get("allow", [])),
+                 "deny": list(body.get("deny", []))}
+        with self._lock:
+            record = self._media(media_id)
+            playback = self._playback(record, playback_id)
+            playback["accessRestrictions"] = {**playback["accessRestrictions"], kind: rules}
+            self._touch(record)
+        return dict(rules)
+
     def delete_media_playback_id(self, media_id: str, playback_id: str | None) -> None:
         if not playback_id:
             raise ValidationFailed("playbackId", "is required")

@@ -103,6 +103,18 @@ async def get_playback_id(request: Request) -> Response:
     return ok(_backend(request).get_playback_id(_media_id(request), playback_id))
 
 
+async def update_domain_restrictions(request: Request) -> Response:
+    playback_id = str(request.path_params["playbackId"])
+    body = await json_body(request)
+    return ok(_backend(request).update_playback_restrictions(_media_id(request), playback_id, "domains", body))
+
+
+async def update_user_agent_restrictions(request: Request) -> Response:
+    playback_id = str(request.path_params["playbackId"])
+    body = await json_body(request)
+    return ok(_backend(request).update_playback_restrictions(_media_id(request), playback_id, "userAgents", body))
+
+
 # -- tracks -----------------------------------------------------------------------------------------
 
 async def add_track(request: Request) -> Response:

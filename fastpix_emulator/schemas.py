@@ -129,6 +129,9 @@ GENERATE_SUBTITLES = {
     "properties": {"languageCode": {"type": "string"}, "languageName": {"type": "string"}, "metadata": _METADATA},
 }
 UPDATE_TRACK = {"type": "object", "required": ["url", "languageCode", "languageName"], "properties": _TRACK_FIELDS}
+# PATCH .../playback-ids/{playbackId}/domains and .../user-agents (update-domain-restrictions,
+# update-user-agent-restrictions): one rule set, every field optional.
+UPDATE_RESTRICTIONS = _RULES
 DIRECT_UPLOAD = {
     "type": "object",
     "required": ["corsOrigin"],

@@ -4,9 +4,9 @@
 
     Media("intro", url="https://example.com/intro.mp4", title="Intro")
 
-`Media` and `MediaArgs` are imported on first use: the command-line tools (`fastpix-gate`,
-`fastpix-export`, `fastpix-recover`) live in this package too, and the gate must start without
-loading the Pulumi SDK and grpc.
+`Media`, `MediaArgs`, `Track` and `PlaybackId` are imported on first use: the command-line tools
+(`fastpix-gate`, `fastpix-export`, `fastpix-recover`) live in this package too, and the gate must start
+without loading the Pulumi SDK and grpc.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .playback_ids import PlaybackId
     from .resource import Media, MediaArgs
+    from .tracks import Track
 
 __all__ = [
     "APIError",
@@ -43,9 +45,11 @@ __all__ = [
     "MediaArgs",
     "NotFoundError",
     "PermissionDeniedError",
+    "PlaybackId",
     "ProtocolError",
     "RateLimitedError",
     "ServerError",
+    "Track",
     "TransportError",
     "__version__",
 ]
@@ -56,4 +60,12 @@ def __getattr__(name: str) -> Any:
         from . import resource
 
         return getattr(resource, name)
+    if name == "Track":
+        from .tracks import Track
+
+        return Track
+    if name == "PlaybackId":
+        from .playback_ids import PlaybackId
+
+        return PlaybackId
     raise AttributeError(f"module 'fastpix_provider' has no attribute {name!r}")

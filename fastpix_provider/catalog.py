@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from . import media
+from . import children, media
 from ._text import echo, shorten
 from .fields import DECLARED, catalog_name
 
@@ -42,7 +42,7 @@ SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a 500-entry catalog is about 60 KiB
 MAX_FILE_SIZE_TEXT = "5 MiB"
-MAX_DEPTH = 32  # the catalog itself needs 3 (entries, properties, metadata)
+MAX_DEPTH = 32  # the catalog itself needs 6 (entries, properties, playbackIds, item, domains, allow)
 PROBLEM_LIMIT = 400  # characters of one problem, value included
 PROBLEMS_SHOWN = 100  # problems listed in the message; all of them stay in CatalogError.problems
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -67,6 +67,18 @@ class CatalogEntry:
     protect: bool = False
     retain_on_delete: bool = False
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
+    # The media's children (children.py), each list in catalog order.
+    subtitles: tuple[ChildEntry, ...] = ()
+    audio_tracks: tuple[ChildEntry, ...] = ()
+    playback_ids: tuple[ChildEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChildEntry:
+    """One item of a media's `subtitles`, `audioTracks` or `playbackIds`: its key and the resource's arguments."""
+
+    key: str
+    args: dict[str, Any]
 
 
 def load_catalog(path: str | Path) -> list[CatalogEntry]:
@@ -179,7 +191,7 @@ def structure_problems(text: str) -> list[str]:
                 open_.append(_Collection(path=path, is_map=isinstance(event, yaml.MappingStartEvent)))
                 if len(open_) > MAX_DEPTH:
                     problems.append(f"{path or 'the catalog'}: line {line}: nested deeper than {MAX_DEPTH} levels; "
-                                    f"a catalog needs 3 (media key, property, metadata)")
+                                    f"a catalog needs 6 (media key, property, playbackIds, item, domains, allow)")
                     break
     finally:
         loader.dispose()
@@ -235,8 +247,8 @@ def _parse_entry(key: Any, raw: Any, problems: list[str]) -> CatalogEntry | None
     for name, value in raw.items():
         if name in PROPERTIES:
             args[PROPERTIES[name]] = value
-        elif name not in OPTIONS:
-            known = [*PROPERTIES, *OPTIONS]
+        elif name not in OPTIONS and name not in CHILD_LISTS:
+            known = [*PROPERTIES, *OPTIONS, *CHILD_LISTS]
             close = difflib.get_close_matches(str(name)[:40], known, n=1)
             hint = f"; did you mean `{close[0]}`?" if close else f"; known properties: {', '.join(known)}"
             problems.append(f"{key}: unknown property `{shorten(str(name), 40)}`{hint}")
@@ -249,13 +261,137 @@ def _parse_entry(key: Any, raw: Any, problems: list[str]) -> CatalogEntry | None
         args.pop("adopt_id", None)
     for failure in media.check_inputs(args):
         problems.append(f"{key}.{shorten(failure.named(catalog_name), 60)}: {failure.message(catalog_name)}")
+    children = {name: _parse_children(key, name, raw[name], problems) for name in CHILD_LISTS if name in raw}
+    _check_generated_sources(key, children, problems)
     return CatalogEntry(
         key=key,
         args=args,
         protect=raw.get("protect") is True,
         retain_on_delete=raw.get("retainOnDelete") is True,
         raw=raw,
+        subtitles=children.get("subtitles", ()),
+        audio_tracks=children.get("audioTracks", ()),
+        playback_ids=children.get("playbackIds", ()),
     )
+
+
+# -- a media's children: subtitles, audioTracks, playbackIds -------------------------------------------
+
+# list -> (what an item is, its properties: catalog name -> argument of Track / PlaybackId)
+_TRACK_PROPERTIES = {f.catalog: f.name for f in children.TRACK_FIELDS if f.catalog and f.catalog != "type"}
+CHILD_LISTS: dict[str, tuple[str, dict[str, str]]] = {
+    "subtitles": ("subtitle track", _TRACK_PROPERTIES),
+    "audioTracks": ("audio track", {k: v for k, v in _TRACK_PROPERTIES.items() if k not in ("source", "audioTrack")}),
+    "playbackIds": ("playback id", {f.catalog: f.name for f in children.PLAYBACK_ID_FIELDS if f.catalog}),
+}
+_CHILD_HINTS = {
+    "type": "the list says it: subtitles hold subtitle tracks, audioTracks audio tracks",
+    "closedCaptions": "FastPix's on-demand tracks have no closed-captions flag (only live streams do); "
+                      "declare caption files as subtitles",
+    "accessRestrictions": "write its `domains` and `userAgents` directly under the playback id",
+}
+
+
+def _parse_children(key: str, name: str, raw: Any, problems: list[str]) -> tuple[ChildEntry, ...]:
+    what, properties = CHILD_LISTS[name]
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(f"{key}.{name}: must be a list of {what}s, each a map with a `key`, got a {_kind(raw)}")
+        return ()
+    parsed: list[ChildEntry] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(raw):
+        where = f"{key}.{name}[{index}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: expected a map with a `key` and the {what}'s properties, got a {_kind(item)}")
+            continue
+        child_key = item.get("key")
+        if not isinstance(child_key, str) or not KEY_PATTERN.match(child_key):
+            problems.append(f"{where}: `key` must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or "
+                            f"digit (a stable name: changing it replaces the {what}); got {echo(child_key)}")
+            continue
+        where = f"{key}.{name}[{child_key}]"
+        if child_key in seen:
+            problems.append(f"{where}: the key is given twice in {name} (items {seen[child_key]} and {index}); "
+                            f"keys must be unique in the list")
+            continue
+        seen[child_key] = index
+        before = len(problems)
+        args = _child_args(where, what, properties, item, problems)
+        inputs = {**args, "media_id": media.UNKNOWN}
+        if name == "playbackIds":
+            failures = children.check_playback_id(inputs)
+        else:
+            failures = children.check_track({**inputs, "type": "audio" if name == "audioTracks" else "subtitle"})
+        for failure in failures:
+            named = shorten(failure.named(children.child_catalog_name), 60)
+            problems.append(f"{where}.{named}: {failure.message(children.child_catalog_name)}")
+        if len(problems) == before:
+            parsed.append(ChildEntry(child_key, args))
+    _check_twins(key, name, parsed, problems)
+    return tuple(parsed)
+
+
+def _child_args(where: str, what: str, properties: dict[str, str], item: dict[str, Any],
+                problems: list[str]) -> dict[str, Any]:
+    args: dict[str, Any] = {}
+    for prop, value in item.items():
+        if prop == "key":
+            continue
+        if prop in properties:
+            args[properties[prop]] = _rules_args(value) if prop in ("domains", "userAgents") else value
+            continue
+        label = shorten(str(prop), 40)
+        if prop in _CHILD_HINTS:
+            problems.append(f"{where}: `{label}` is not a {what} property: {_CHILD_HINTS[str(prop)]}")
+            continue
+        known = ["key", *properties]
+        close = difflib.get_close_matches(str(prop)[:40], known, n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else f"; known properties: {', '.join(known)}"
+        problems.append(f"{where}: unknown {what} property `{label}`{hint}")
+    return args
+
+
+def _rules_args(value: Any) -> Any:
+    """`{defaultPolicy, allow, deny}` as PlaybackId takes it (`default_policy`); other keys are left for the check."""
+    if not isinstance(value, dict):
+        return value
+    names = {catalog: python for python, catalog in children.RULE_KEYS.items()}
+    return {names.get(k, k): v for k, v in value.items()}
+
+
+def _check_twins(key: str, name: str, parsed: list[ChildEntry], problems: list[str]) -> None:
+    """Two children of one media that FastPix would show alike: a lost create could not tell them apart."""
+    first: dict[Any, str] = {}
+    for child in parsed:
+        args = child.args
+        if name == "playbackIds":
+            rules = tuple(repr(sorted((children.normalized_rules(args.get(r) or {}) or {}).items()))
+                          for r in ("domains", "user_agents"))
+            signature: Any = (args.get("access_policy"), *rules)
+            alike = "the same access policy and restrictions"
+        else:
+            signature = (args.get("language_code"), args.get("language_name"))
+            alike = "the same languageCode and languageName"
+        if signature in first:
+            problems.append(f"{key}.{name}[{child.key}]: has {alike} as [{first[signature]}]; players could not tell "
+                            "them apart: remove one, or give it another languageName" if name != "playbackIds" else
+                            f"{key}.{name}[{child.key}]: has {alike} as [{first[signature]}]: one playback id serves "
+                            "both; remove one")
+        else:
+            first[signature] = child.key
+
+
+def _check_generated_sources(key: str, lists: dict[str, tuple[ChildEntry, ...]], problems: list[str]) -> None:
+    """`audioTrack` of generated subtitles names an item of the same media's audioTracks."""
+    audio = {child.key for child in lists.get("audioTracks", ())}
+    for child in lists.get("subtitles", ()):
+        named = child.args.get("audio_track_id")
+        if named is not None and named not in audio:
+            choices = ", ".join(sorted(audio)) if audio else "none: add one under audioTracks, or remove audioTrack"
+            problems.append(f"{key}.subtitles[{child.key}].audioTrack: {echo(named)} is not the key of one of "
+                            f"{key}'s audioTracks ({choices})")
 
 
 def _kind(value: Any) -> str:

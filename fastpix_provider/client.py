@@ -263,6 +263,69 @@ class FastPixClient:
                                 method=method, path=path, status=status)
         return [str(item["id"]) for item in data]
 
+    # -- tracks and playback ids of a media ----------------------------------------------------------
+
+    def add_track(self, media_id: str, track: dict[str, Any]) -> dict[str, Any]:
+        """POST /on-demand/{mediaId}/tracks (Add-media-track). A create: not retried once it may have
+        reached FastPix (the caller looks for the track first, see children.py)."""
+        return self._child_data("POST", self._media_path(media_id, "/tracks"), "track", json={"tracks": track})
+
+    def update_track(self, media_id: str, track_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """PATCH /on-demand/{mediaId}/tracks/{trackId}: FastPix needs url, languageCode and languageName."""
+        return self._child_data("PATCH", self._child_path(media_id, "tracks", track_id, "track"), "track", json=body)
+
+    def delete_track(self, media_id: str, track_id: str) -> None:
+        """DELETE /on-demand/{mediaId}/tracks/{trackId}, believed only on FastPix's `{"success": true}`."""
+        self._call("DELETE", self._child_path(media_id, "tracks", track_id, "track"))
+
+    def generate_subtitles(self, media_id: str, audio_track_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /on-demand/{mediaId}/tracks/{trackId}/generate-subtitles: a new subtitle track, from an audio
+        track by speech recognition (Generate-subtitle-track). A create, like add_track."""
+        path = self._child_path(media_id, "tracks", audio_track_id, "audio track", "/generate-subtitles")
+        return self._child_data("POST", path, "track", json=body)
+
+    def create_playback_id(self, media_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /on-demand/{mediaId}/playback-ids (create-media-playback-id). A create, like add_track."""
+        return self._child_data("POST", self._media_path(media_id, "/playback-ids"), "playback id", json=body)
+
+    def update_playback_id_domains(self, media_id: str, playback_id: str, rules: dict[str, Any]) -> dict[str, Any]:
+        """PATCH .../playback-ids/{playbackId}/domains; the answer is the rule set alone."""
+        path = self._child_path(media_id, "playback-ids", playback_id, "playback id", "/domains")
+        return self._rules("PATCH", path, json=rules)
+
+    def update_playback_id_user_agents(self, media_id: str, playback_id: str, rules: dict[str, Any]) -> dict[str, Any]:
+        """PATCH .../playback-ids/{playbackId}/user-agents; the answer is the rule set alone."""
+        path = self._child_path(media_id, "playback-ids", playback_id, "playback id", "/user-agents")
+        return self._rules("PATCH", path, json=rules)
+
+    def delete_playback_id(self, media_id: str, playback_id: str) -> None:
+        """DELETE /on-demand/{mediaId}/playback-ids?playbackId=... (the spec puts the id in the query)."""
+        self._child_path(media_id, "playback-ids", playback_id, "playback id")  # refuses an id that cannot be one
+        self._call("DELETE", self._media_path(media_id, "/playback-ids"), params={"playbackId": playback_id})
+
+    def _child_path(self, media_id: str, collection: str, child_id: str, what: str, suffix: str = "") -> str:
+        if not looks_like_id(child_id):
+            raise InvalidIdError(
+                f"{self._describe(child_id)} cannot be a FastPix {what} id: an id is 1 to {MAX_ID_LENGTH} "
+                "printable characters without '/'. Check the id kept in the state.")
+        return self._media_path(media_id, f"/{collection}/{quote(child_id, safe='')}{suffix}")
+
+    def _child_data(self, method: str, path: str, what: str, **kwargs: Any) -> dict[str, Any]:
+        data = self._data(method, path, media=False, **kwargs)
+        if not looks_like_id(data.get("id")):
+            raise ProtocolError(f"the {what} in the answer has no valid id ({self._describe(data.get('id'))})",
+                                method=method, path=path, status=200)
+        return data
+
+    def _rules(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """An access rule set (update-domain-restrictions): defaultPolicy allow|deny, allow and deny lists of strings."""
+        data = self._data(method, path, media=False, **kwargs)
+        lists_ok = all(isinstance(data.get(k), list) and all(isinstance(v, str) for v in data[k]) for k in ("allow", "deny"))
+        if data.get("defaultPolicy") not in ("allow", "deny") or not lists_ok:
+            raise ProtocolError("the answer is not a rule set (defaultPolicy allow or deny, allow and deny lists)",
+                                method=method, path=path, status=200)
+        return data
+
     # -- checking answers ---------------------------------------------------------------------------
 
     def _media_path(self, media_id: str, suffix: str = "") -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pulumi
 
 from .catalog import CatalogEntry, CatalogError, load_catalog
+from .playback_ids import declare_children
 from .resource import Media
 
 CATALOG_VARIABLE = "FASTPIX_CATALOG"
@@ -18,6 +19,7 @@ def declare_catalog(entries: list[CatalogEntry]) -> dict[str, Media]:
     for entry in entries:
         opts = pulumi.ResourceOptions(protect=entry.protect, retain_on_delete=entry.retain_on_delete)
         declared[entry.key] = Media(entry.key, **entry.args, opts=opts)
+        declare_children(entry, declared[entry.key])  # its subtitles, audio tracks and playback ids
     for key, item in declared.items():
         pulumi.export(key, {"id": item.id, "status": item.status, "playbackUrl": item.playback_url})
     return declared
