@@ -32,6 +32,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--fault", action="append", default=[], metavar="JSON",
                         help='a fault rule, e.g. \'{"kind": "error", "status": 503, "rate": 0.2}\'; repeatable')
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault dice, so runs repeat")
+    parser.add_argument("--loopback-uploads", action="store_true",
+                        help="hand out direct-upload URLs on the emulator itself (http://127.0.0.1:<port>/_emulator/"
+                             "storage/...) instead of the live https form, so clients can send files to them as given")
     parser.add_argument("--workspace", action="append", default=[], metavar="ID:KEY",
                         help="one more workspace behind these credentials (Access Token ID:Secret Key); repeatable")
     args = parser.parse_args(argv)
@@ -61,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     server = EmulatorServer(
         access_token_id=args.access_token_id, secret_key=args.secret_key, host=args.host, port=args.port,
         db=args.db, processing_delay=args.processing_delay, faults=build_faults(args), seed=args.seed,
+        loopback_uploads=args.loopback_uploads,
     )
     workspace_ids = [(token, server.add_workspace(token, secret))
                      for token, _, secret in (raw.partition(":") for raw in args.workspace)]

@@ -196,8 +196,14 @@ class GatewayMiddleware:
                     pass
 
                 await self.app(scope, receive, swallow)
+            body_read = False
+            if decision.drop and decision.after_bytes is not None:
+                # The route sees the first `after_bytes` bytes, then a client that went away.
+                cut = _CutBody(receive, decision.after_bytes)
+                await self.app(scope, cut, _swallow)
+                body_read = cut.body_read
             if decision.drop:
-                if not decision.after:
+                if not decision.after and not body_read:
                     # Read the whole request first, as a gateway would: closing a socket with request
                     # bytes still unread makes the kernel send a reset instead of a close, and which of
                     # the two a client saw would then depend on packet timing.
@@ -230,6 +236,35 @@ class GatewayMiddleware:
             await self.app(scope, receive, send_and_watch)
         finally:
             self.journal.record(method, path, status_seen, started)
+
+
+async def _swallow(message: Message) -> None:
+    pass
+
+
+class _CutBody:
+    """A `receive` that passes on `limit` bytes of the request body, then says the client went away."""
+
+    def __init__(self, receive: Receive, limit: int) -> None:
+        self._receive = receive
+        self._left = limit
+        self.cut = False
+        self.body_read = False  # the real body was read to its end
+
+    async def __call__(self) -> Message:
+        if self.cut:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] != "http.request":
+            return message
+        body: bytes = message.get("body", b"")
+        self.body_read = not message.get("more_body", False)
+        if len(body) < self._left or (len(body) == self._left and self.body_read):
+            self._left -= len(body)
+            return message
+        self.cut = True
+        kept, self._left = body[: self._left], 0
+        return {"type": "http.request", "body": kept, "more_body": True}
 
 
 async def _drain_request_body(receive: Receive) -> None:

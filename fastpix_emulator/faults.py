@@ -14,6 +14,12 @@ with the body its `body` option names:
 A `rate_limit` rule answers 429 with Retry-After and takes the same `body` option.
 
     {"kind": "error", "status": 524, "method": "POST", "path": "^/v1/on-demand$", "after": true, "body": "html", "count": 1}
+
+A `drop` rule with `after_bytes: N` cuts an upload short: the first N bytes of the request body reach
+the route (an upload URL keeps them, as a storage service keeps what arrived), the rest is read and
+thrown away, and the connection dies before an answer, as when a network fails mid-upload.
+
+    {"kind": "drop", "method": "PUT", "path": "^/_emulator/storage/", "after_bytes": 3000000, "count": 1}
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ class FaultRule:
     retry_after: int = 1
     after: bool = False
     body: str = "envelope"
+    after_bytes: int | None = None
     id: int = 0
     _pattern: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
 
@@ -56,6 +63,8 @@ class FaultRule:
             raise ValueError("after applies to error and drop faults only")
         if self.body not in FAULT_BODIES:
             raise ValueError(f"body must be one of: {', '.join(FAULT_BODIES)}, got {self.body!r}")
+        if self.after_bytes is not None and (self.kind != "drop" or self.after or self.after_bytes < 0):
+            raise ValueError("after_bytes applies to drop faults without after, and is a number of bytes (0 or more)")
         if self.body != "envelope" and self.kind not in ("error", "rate_limit"):
             raise ValueError("body applies to error and rate_limit faults only")
         if self.kind == "error" and not 400 <= self.status <= 599:
@@ -67,7 +76,8 @@ class FaultRule:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> FaultRule:
-        names = {"kind", "method", "path", "rate", "count", "latency_ms", "status", "retry_after", "after", "body"}
+        names = {"kind", "method", "path", "rate", "count", "latency_ms", "status", "retry_after", "after", "body",
+                 "after_bytes"}
         unknown = set(data) - names
         if unknown:
             raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(names))}")
@@ -96,6 +106,7 @@ class Decision:
     drop: bool = False
     after: bool = False
     body: str = "envelope"
+    after_bytes: int | None = None
 
 
 class FaultInjector:
@@ -127,6 +138,7 @@ class FaultInjector:
         drop = False
         after = False
         body = "envelope"
+        after_bytes: int | None = None
         with self._lock:
             if not self._rules:
                 return Decision()
@@ -140,6 +152,7 @@ class FaultInjector:
                     body = rule.body
                     if rule.kind == "drop":
                         drop = True
+                        after_bytes = rule.after_bytes
                     elif rule.kind == "rate_limit":
                         status, retry_after = 429, rule.retry_after
                     else:
@@ -150,7 +163,8 @@ class FaultInjector:
                     rule.count -= 1
                     if rule.count == 0:
                         self._rules.remove(rule)
-        return Decision(delay=delay, status=status, retry_after=retry_after, drop=drop, after=after, body=body)
+        return Decision(delay=delay, status=status, retry_after=retry_after, drop=drop, after=after, body=body,
+                        after_bytes=after_bytes)
 
 
 class Journal:

@@ -36,6 +36,9 @@ _NAMESPACE = uuid.UUID("5d0c7a52-3f0e-4a0b-9a57-8f1c2d3e4b5a")
 UPLOAD_HOST = "https://storage.googleapis.com"
 UPLOAD_BUCKET = "fastpix-uploads-emulator"
 UPLOAD_TIMEOUT = 14400
+# The storage service's resumable uploads (Google Cloud Storage's, whose session URIs carry
+# `upload_id=`, as the live URL does): every chunk but the last is a multiple of this many bytes.
+RESUMABLE_CHUNK_QUANTUM = 256 * 1024
 # The states FastPix reports while it fetches, checks and transcodes an input, in order (spec: the
 # media `status` enum). Each lasts an equal share of the processing delay; then Ready (or Failed).
 PROCESSING_STATES = ("Created", "Downloading", "Downloaded", "Validating", "In Queue", "Processing")
@@ -73,7 +76,11 @@ def require_uuid(value: str, name: str) -> str:
 
 def loopback_upload_url(upload_url: str, base_url: str) -> str:
     """Where the emulator at `base_url` receives the bytes of a direct upload whose (live-shaped,
-    https) URL is `upload_url`: the same path and query under `<base_url>/_emulator/storage`."""
+    https) URL is `upload_url`: the same path and query under `<base_url>/_emulator/storage`. A URL
+    handed out on loopback already (`loopback_uploads`) is returned as it is."""
+    storage = base_url.rstrip("/") + "/_emulator/storage/"
+    if upload_url.startswith(storage):
+        return upload_url
     if not upload_url.startswith(UPLOAD_HOST + "/"):
         raise ValueError(f"not an upload URL of this emulator: {upload_url[:80]!r}")
     return base_url.rstrip("/") + "/_emulator/storage" + upload_url[len(UPLOAD_HOST):]
@@ -238,6 +245,8 @@ class UploadRecord:
     media_id: str | None = None
     workspace_id: str = WORKSPACE_ID
     url: str = ""
+    received_bytes: int = 0  # what the upload URL holds so far (resumable sessions)
+    sha256: str | None = None  # of the bytes received, once complete
 
     def view(self) -> dict[str, Any]:
         """As the live API shows a direct upload (captured: direct-upload-video-media.raw.json,
@@ -333,6 +342,13 @@ class OnDemandBackend:
         self._upload_key = hashlib.sha256(("upload-signing/" + workspace_id).encode()).digest()
         self.media: dict[str, MediaRecord] = {}
         self.uploads: dict[str, UploadRecord] = {}
+        # Running digests of resumable sessions in progress (not stored: a restart loses a session's
+        # digest, never its bytes count).
+        self._session_digests: dict[str, Any] = {}
+        # Where upload URLs point: None for the live form (https://storage.googleapis.com/...), or the
+        # emulator's own `<base>/_emulator/storage` (EmulatorServer(loopback_uploads=True)), so that a
+        # client PUTting to the URL as given reaches the emulator.
+        self.upload_base: str | None = None
         self.drm_configuration_ids: list[str] = []
         self.set_drm_configurations(drm_configurations)
         for row in self._store.load("media"):
@@ -358,6 +374,7 @@ class OnDemandBackend:
                 self._store.delete("uploads", upload_id)
             self.media.clear()
             self.uploads.clear()
+            self._session_digests.clear()
 
     def set_drm_configurations(self, count: int) -> None:
         """Give the workspace `count` DRM configurations, with ids stable for the workspace (0: none,
@@ -638,7 +655,8 @@ class OnDemandBackend:
         """A URL of the form the live API hands out (captured: direct-upload-video-media.raw.json)."""
         date = datetime.fromtimestamp(created_at, tz=UTC).strftime("%Y%m%dT%H%M%SZ")
         credential = quote(f"fastpix-emulator@fastpix-emulator.iam.gserviceaccount.com/{date[:8]}/auto/storage/goog4_request")
-        return (f"{UPLOAD_HOST}/{UPLOAD_BUCKET}/{self.workspace_id}/{upload_id}?X-Goog-Algorithm=GOOG4-RSA-SHA256"
+        host = self.upload_base or UPLOAD_HOST
+        return (f"{host}/{UPLOAD_BUCKET}/{self.workspace_id}/{upload_id}?X-Goog-Algorithm=GOOG4-RSA-SHA256"
                 f"&X-Goog-Credential={credential}&X-Goog-Date={date}&X-Goog-Expires={UPLOAD_TIMEOUT}"
                 f"&X-Goog-SignedHeaders=host%3Bx-goog-resumable&X-Goog-Signature={self._signature(upload_id)}"
                 f"&upload_id={upload_id.replace('-', '')}")
@@ -662,23 +680,79 @@ class OnDemandBackend:
         return upload.cancelled_view()
 
     def receive_upload(self, upload_id: str, signature: str, size: int) -> str:
-        """Bytes arrived at an upload URL: the upload becomes a media. Returns the media id."""
+        """A whole file arrived in one PUT at an upload URL: the upload becomes a media. Returns the media id."""
+        with self._lock:
+            upload = self._open_upload(upload_id, signature)
+            if size == 0:
+                raise ValidationFailed("file", "is empty")
+            upload.received_bytes = size
+            return self._complete_upload(upload)
+
+    # The resumable protocol of the storage service behind the live upload URL (a Google Cloud Storage
+    # resumable session: the URL carries `upload_id=`): each PUT carries `Content-Range: bytes A-B/T`
+    # (T may be `*` until the last chunk) and is answered 308 with `Range: bytes=0-N`, the bytes held
+    # so far, until the last one, answered 200. `Content-Range: bytes */T` with no body asks how much
+    # is held. A chunk may start before the end of what is held (the overlap is ignored), never after.
+
+    def upload_session(self, upload_id: str, signature: str) -> UploadRecord:
+        """The upload behind an upload URL, for a status query or a chunk; 404 once cancelled."""
+        with self._lock:
+            upload = self.uploads.get(upload_id)
+            if upload is not None and upload.status == "asset_created":
+                self._check_signature(upload_id, signature)
+                return upload
+            return self._open_upload(upload_id, signature)
+
+    def receive_chunk(self, upload_id: str, start: int, data: bytes) -> int:
+        """Bytes of a resumable session that start at `start`: what is new is kept. Returns the bytes held."""
         with self._lock:
             upload = self.uploads.get(upload_id)
             if upload is None or upload.status != "waiting":
                 raise NotFound(f"No open upload with id {upload_id}")
-            if not hmac.compare_digest(signature.encode(), self._signature(upload_id).encode()):
-                raise StorageForbidden("the upload URL's signature does not match")
-            if size == 0:
+            if start > upload.received_bytes:
+                raise ValidationFailed("Content-Range", f"starts at {start}, after the {upload.received_bytes} "
+                                                        "bytes held: ask with `bytes */*` and resume from there")
+            new = data[upload.received_bytes - start:]
+            if new:
+                self._session_digests.setdefault(upload_id, hashlib.sha256()).update(new)
+                upload.received_bytes += len(new)
+            return upload.received_bytes
+
+    def finish_session(self, upload_id: str, total: int) -> str | None:
+        """Once a session holds `total` bytes, the upload becomes a media (returns its id); else None."""
+        with self._lock:
+            upload = self.uploads[upload_id]
+            if upload.status == "asset_created":
+                return upload.media_id
+            if upload.received_bytes < total:
+                self._store.put("uploads", upload.upload_id, upload.to_row())
+                return None
+            if total == 0:
                 raise ValidationFailed("file", "is empty")
-            inputs = [{"type": "video", "url": upload.url}]
-            record = self._new_media(upload.settings, inputs, upload_id=upload_id)
-            record.playback_ids = upload.playback_ids
-            self._store.put("media", record.id, record.to_row())
-            upload.status = "asset_created"
-            upload.media_id = record.id
-            self._store.put("uploads", upload.upload_id, upload.to_row())
-            return record.id
+            digest = self._session_digests.pop(upload_id, None)
+            upload.sha256 = digest.hexdigest() if digest is not None else None
+            return self._complete_upload(upload)
+
+    def _open_upload(self, upload_id: str, signature: str) -> UploadRecord:
+        upload = self.uploads.get(upload_id)
+        if upload is None or upload.status != "waiting":
+            raise NotFound(f"No open upload with id {upload_id}")
+        self._check_signature(upload_id, signature)
+        return upload
+
+    def _check_signature(self, upload_id: str, signature: str) -> None:
+        if not hmac.compare_digest(signature.encode(), self._signature(upload_id).encode()):
+            raise StorageForbidden("the upload URL's signature does not match")
+
+    def _complete_upload(self, upload: UploadRecord) -> str:
+        inputs = [{"type": "video", "url": upload.url}]
+        record = self._new_media(upload.settings, inputs, upload_id=upload.upload_id)
+        record.playback_ids = upload.playback_ids
+        self._store.put("media", record.id, record.to_row())
+        upload.status = "asset_created"
+        upload.media_id = record.id
+        self._store.put("uploads", upload.upload_id, upload.to_row())
+        return record.id
 
     # -- helpers ------------------------------------------------------------------------------------
 

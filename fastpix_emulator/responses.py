@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 
-from .errors import InvalidRequest, NotFound
+from .errors import InvalidRequest, NotFound, ValidationFailed
 from .faults import FaultRule
-from .models import OnDemandBackend
+from .models import RESUMABLE_CHUNK_QUANTUM, OnDemandBackend
 
 
 def _backend(request: Request) -> OnDemandBackend:
@@ -164,15 +165,67 @@ async def cancel_upload(request: Request) -> Response:
 
 
 async def receive_upload(request: Request) -> Response:
-    """The upload URL itself (a signed storage URL at FastPix), at the same path under /_emulator/storage:
-    PUT the file's bytes here. The signature in the query must be the one the emulator handed out."""
+    """The upload URL itself (a signed storage URL at FastPix), at the same path under /_emulator/storage.
+    The signature in the query must be the one the emulator handed out.
+
+    Without `Content-Range`, the body is the whole file. With it, the storage service's resumable
+    protocol (see OnDemandBackend.upload_session): `bytes A-B/T` sends a chunk, `bytes */T` asks how
+    much is held; 308 with `Range: bytes=0-N` until the last byte, then 200. Bytes are counted and
+    digested as they arrive, never kept: a connection that dies mid-chunk leaves what arrived.
+    """
     backend = request.app.state.workspaces.by_id(str(request.path_params["workspaceId"]))
     if backend is None:
         raise NotFound("No such bucket path")
-    size = len(await request.body())
-    media_id = backend.receive_upload(str(request.path_params["uploadId"]),
-                                      request.query_params.get("X-Goog-Signature", ""), size)
-    return ok({"mediaId": media_id})
+    upload_id = str(request.path_params["uploadId"])
+    signature = request.query_params.get("X-Goog-Signature", "")
+    content_range = request.headers.get("content-range")
+    if content_range is None:
+        size = 0
+        async for piece in request.stream():
+            size += len(piece)
+        media_id = backend.receive_upload(upload_id, signature, size)
+        return ok({"mediaId": media_id})
+    upload = backend.upload_session(upload_id, signature)
+    start, end, total = _content_range(content_range)
+    if start is not None and end is not None:
+        declared = end - start + 1
+        if total is not None and end + 1 < total and declared % RESUMABLE_CHUNK_QUANTUM:
+            raise ValidationFailed("Content-Range", f"a chunk before the last must be a multiple of "
+                                                    f"{RESUMABLE_CHUNK_QUANTUM} bytes, got {declared}")
+        if upload.status == "waiting":
+            position = start
+            try:
+                async for piece in request.stream():
+                    if not piece:
+                        continue
+                    if position + len(piece) > end + 1:
+                        raise ValidationFailed("Content-Range", "the body is longer than the range it declares")
+                    backend.receive_chunk(upload_id, position, piece)
+                    position += len(piece)
+            except ClientDisconnect:
+                return Response(status_code=499)  # nobody is listening; what arrived is held
+            if position != end + 1:
+                raise ValidationFailed("Content-Range", f"declares {declared} bytes, the body has {position - start}")
+    held = upload.received_bytes
+    media_id = backend.finish_session(upload_id, total) if total is not None else None
+    if media_id is not None:
+        return ok({"mediaId": media_id})
+    headers = {"Range": f"bytes=0-{held - 1}"} if held else {}
+    return Response(status_code=308, headers=headers)
+
+
+_CONTENT_RANGE = re.compile(r"^bytes (?:(\d+)-(\d+)|\*)/(\d+|\*)$")
+
+
+def _content_range(value: str) -> tuple[int | None, int | None, int | None]:
+    """(start, end, total) of `bytes A-B/T`, `bytes A-B/*`, `bytes */T` or `bytes */*` (None where `*`)."""
+    match = _CONTENT_RANGE.match(value.strip())
+    if match is None:
+        raise ValidationFailed("Content-Range", "must be `bytes A-B/T`, `bytes A-B/*`, `bytes */T` or `bytes */*`")
+    start, end, total = match.groups()
+    if start is not None and int(end) < int(start):
+        raise ValidationFailed("Content-Range", "ends before it starts")
+    return (int(start) if start else None, int(end) if end else None, None if total == "*" else int(total))
 
 
 # -- control ----------------------------------------------------------------------------------------

@@ -23,6 +23,11 @@ class EmulatorServer:
     `access_token_id`/`secret_key` open the default workspace (`backend`); `extra_workspaces` maps more
     Access Token IDs to their Secret Keys, each its own workspace with its own media and `workspaceId`
     (`add_workspace` adds one later, `workspace` finds one).
+
+    `loopback_uploads=True` hands out direct-upload URLs on the emulator itself
+    (`http://127.0.0.1:<port>/_emulator/storage/...`, same path and query as the live https form), so a
+    client that sends the file to the URL as given, as fastpix-pulumi does, reaches it; the attribute
+    of the same name switches it for every workspace at any time.
     """
 
     def __init__(
@@ -37,6 +42,7 @@ class EmulatorServer:
         faults: list[FaultRule] | None = None,
         seed: int = 0,
         extra_workspaces: dict[str, str] | None = None,
+        loopback_uploads: bool = False,
     ) -> None:
         self.credentials = Credentials(access_token_id, secret_key)
         self._store: Store | None = SqliteStore(db) if db else None
@@ -55,6 +61,7 @@ class EmulatorServer:
         self._socket.bind((host, port))
         self.host = host
         self.port: int = self._socket.getsockname()[1]
+        self.loopback_uploads = loopback_uploads
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -63,6 +70,7 @@ class EmulatorServer:
         Access Token ID). It starts empty, with the default workspace's processing delay."""
         backend = OnDemandBackend(processing_delay=self.backend.processing_delay, store=self._store,
                                   workspace_id=workspace_id_for(access_token_id))
+        backend.upload_base = self.backend.upload_base
         self.workspaces.add(Credentials(access_token_id, secret_key), backend)
         return backend.workspace_id
 
@@ -83,6 +91,15 @@ class EmulatorServer:
             backend.reset()
         self.faults.clear()
         self.journal.clear()
+
+    @property
+    def loopback_uploads(self) -> bool:
+        return self.backend.upload_base is not None
+
+    @loopback_uploads.setter
+    def loopback_uploads(self, on: bool) -> None:
+        for backend in self.workspaces.backends():
+            backend.upload_base = f"{self.base_url}/_emulator/storage" if on else None
 
     def loopback_upload_url(self, upload_url: str) -> str:
         """Where this emulator receives the bytes of a direct upload whose URL (https, shaped like the

@@ -13,10 +13,13 @@ import pulumi
 
 
 class MediaInputs(TypedDict, total=False):
-    """The properties of a media (every one optional but `url`, which is required unless `adopt_id`)."""
+    """The properties of a media (every one optional but exactly one of `url` and `file`, unless `adopt_id`)."""
 
     url: pulumi.Input[str] | None
-    """public http(s) URL of the video FastPix downloads"""
+    """public http(s) URL of the video FastPix downloads (exactly one of `url` and `file`)"""
+    file: pulumi.Input[str] | None
+    """path of a local video file to upload, relative to the project folder (the program's working
+    directory); exactly one of `url` and `file`"""
     title: pulumi.Input[str] | None
     """up to 255 characters"""
     creator_id: pulumi.Input[str] | None
@@ -51,6 +54,7 @@ class MediaArgs:
     """The declared properties of a media; see `Media`."""
 
     url: pulumi.Input[str] | None = None
+    file: pulumi.Input[str] | None = None
     title: pulumi.Input[str] | None = None
     creator_id: pulumi.Input[str] | None = None
     metadata: pulumi.Input[dict[str, str]] | None = None
@@ -70,6 +74,8 @@ class MediaOutputs:
     """The outputs of a Media resource: its declared properties and what FastPix computes."""
 
     url: pulumi.Output[str | None]
+    file: pulumi.Output[str | None]
+    file_digest: pulumi.Output[str | None]
     title: pulumi.Output[str | None]
     creator_id: pulumi.Output[str | None]
     metadata: pulumi.Output[dict[str, str] | None]
@@ -92,3 +98,4 @@ class MediaOutputs:
     created_at: pulumi.Output[str]
     owner_tag: pulumi.Output[str | None]
     workspace_id: pulumi.Output[str | None]
+    upload_id: pulumi.Output[str | None]

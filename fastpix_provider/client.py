@@ -326,6 +326,58 @@ class FastPixClient:
                                 method=method, path=path, status=200)
         return data
 
+    # -- direct uploads -----------------------------------------------------------------------------
+
+    def create_upload(self, body: dict[str, Any]) -> dict[str, Any]:
+        """POST /on-demand/upload: an upload id and the signed URL its bytes go to. Not retried once it may
+        have reached FastPix (as a create): the caller looks for the upload by its owner tag first."""
+        method, path = "POST", "/on-demand/upload"
+        status, answer = self._call(method, path, json=body)
+        return self._checked_upload(answer.get("data"), method, path, status)
+
+    def list_uploads(self, *, limit: int = PAGE_LIMIT) -> Iterator[dict[str, Any]]:
+        """Every upload still waiting for its bytes (GET /on-demand/uploads, all pages)."""
+        method, path = "GET", "/on-demand/uploads"
+        offset = 1
+        while True:
+            status, answer = self._call(method, path, params={"limit": limit, "offset": offset})
+            data = answer.get("data")
+            if not isinstance(data, list):
+                raise ProtocolError(f"the uploads answer carries {_kind(data)} where FastPix sends a data array",
+                                    method=method, path=path, status=status)
+            items = [self._checked_upload(item, method, path, status) for item in data]
+            pagination = answer.get("pagination")
+            pages = _whole_number(pagination.get("offsetCount") if isinstance(pagination, dict) else None)
+            if pages is None:
+                raise ProtocolError("the uploads answer has no whole pagination.offsetCount",
+                                    method=method, path=path, status=status)
+            yield from items
+            if not items or offset >= pages:
+                return
+            offset += 1
+
+    def cancel_upload(self, upload_id: str) -> dict[str, Any]:
+        """PUT /on-demand/upload/{uploadId}/cancel: the upload stops taking bytes and never becomes a media."""
+        path = self._id_path("/on-demand/upload/", upload_id, "/cancel", what="upload")
+        return self._data("PUT", path, media=False)
+
+    def _checked_upload(self, data: Any, method: str, path: str, status: int) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise ProtocolError(f"the answer carries {_kind(data)} where FastPix sends an upload object",
+                                method=method, path=path, status=status)
+        if not looks_like_id(data.get("uploadId")):
+            raise ProtocolError(f"the upload has no valid uploadId ({self._describe(data.get('uploadId'))})",
+                                method=method, path=path, status=status)
+        if not isinstance(data.get("url"), str) or not data["url"]:
+            raise ProtocolError(f"the upload has no url ({self._describe(data.get('url'))})",
+                                method=method, path=path, status=status)
+        return data
+
+    def _id_path(self, prefix: str, value: str, suffix: str, *, what: str) -> str:
+        if not looks_like_id(value):
+            raise InvalidIdError(f"{self._describe(value)} cannot be a FastPix {what} id")
+        return f"{prefix}{quote(value, safe='')}{suffix}"
+
     # -- checking answers ---------------------------------------------------------------------------
 
     def _media_path(self, media_id: str, suffix: str = "") -> str:

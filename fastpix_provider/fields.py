@@ -34,7 +34,7 @@ METADATA_MAX_KEYS = 10
 # One metadata key holds the owner tag (owner.py): users have 9.
 USER_METADATA_MAX_KEYS = METADATA_MAX_KEYS - 1
 
-Kind = Literal["url", "text", "enum", "bool", "uuid", "metadata", "seconds"]
+Kind = Literal["url", "file", "text", "enum", "bool", "uuid", "metadata", "seconds", "internal"]
 # What a change of the property does to an existing media.
 Change = Literal["in_place", "replace", "nothing"]
 # How POST /on-demand carries it: always, only when declared, only when not FastPix's default, never.
@@ -76,8 +76,20 @@ def _access_policy(media: Mapping[str, Any], declared: Any) -> Any:
 
 
 FIELDS: tuple[MediaField, ...] = (
-    MediaField("url", "url", "public http(s) URL of the video FastPix downloads", catalog="url",
-               change="replace", sent="always"),
+    MediaField("url", "url", "public http(s) URL of the video FastPix downloads (exactly one of `url` and `file`)",
+               catalog="url", change="replace", sent="always"),
+    # A local file is uploaded (POST /on-demand/upload, then its bytes to the upload URL). What replaces
+    # the media is its content digest, not its path: renaming or moving the file changes nothing.
+    MediaField("file", "file", "path of a local video file to upload, relative to the project folder (the "
+               "program's working directory); exactly one of `url` and `file`", catalog="file"),
+    # Set by Media from `file`: the file's sha256 ("sha256:<hex>"), computed in the program (cached by
+    # path, size and modification time, see uploads.DigestCache); a change replaces the media.
+    MediaField("file_digest", "internal", "sha256 of the uploaded file's bytes", change="replace"),
+    # Set by Media from `file`: the absolute path the provider process reads (its working directory
+    # may differ from the program's). Not compared: a moved file with the same bytes is the same media.
+    MediaField("file_path", "internal", "absolute path of `file`", output=False),
+    # Set by Media: the resource's URN, so that upload progress lands on the resource in the CLI.
+    MediaField("log_urn", "internal", "the resource's URN, for progress messages", output=False),
     MediaField("title", "text", "up to 255 characters", catalog="title", wire="title", max_length=TEXT_MAX_LENGTH,
                change="in_place", call="update", sent="if_set", read=lambda m, _d: m.get("title") or None),
     MediaField("creator_id", "text", "your own id of the media's creator, up to 255 characters", catalog="creatorId",
@@ -165,7 +177,7 @@ def render_generated() -> str:
         "",
         "",
         "class MediaInputs(TypedDict, total=False):",
-        '    """The properties of a media (every one optional but `url`, which is required unless `adopt_id`)."""',
+        '    """The properties of a media (every one optional but exactly one of `url` and `file`, unless `adopt_id`)."""',
         "",
     ]
     for field in DECLARED:
@@ -197,6 +209,7 @@ COMPUTED: tuple[tuple[str, str], ...] = (
     ("created_at", "str"),
     ("owner_tag", "str | None"),
     ("workspace_id", "str | None"),
+    ("upload_id", "str | None"),
 )
 COMPUTED_OUTPUTS: tuple[str, ...] = tuple(name for name, _ in COMPUTED)
 

@@ -13,6 +13,7 @@ import ipaddress
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -39,7 +40,7 @@ from .owner import OWNER_METADATA_KEY
 __all__ = [
     "ACCESS_POLICIES", "COMPUTED_OUTPUTS", "DEFAULTS", "IN_PLACE", "MAX_RESOLUTIONS", "MEDIA_QUALITIES",
     "MP4_SUPPORT", "OWNER_METADATA_KEY", "REPLACE", "TEXT_MAX_LENGTH", "ChangePlan", "Failure", "check_inputs",
-    "create_body", "echo", "observed_inputs", "outputs_from_api", "plan_changes", "update_body",
+    "create_body", "echo", "observed_inputs", "outputs_from_api", "plan_changes", "update_body", "upload_body",
 ]
 
 STREAM_HOST = "https://stream.fastpix.com"
@@ -92,8 +93,10 @@ def check_inputs(inputs: Mapping[str, Any]) -> list[Failure]:
         value = inputs.get(field.name)
         if value is None or _is_unknown(value):
             continue
+        if field.kind == "file" and inputs.get("file_path"):
+            continue  # resolved (and hashed) by the program; this process may run elsewhere
         _CHECKS[field.kind](field, value, fail)
-    _check_required_url(inputs, fail)
+    _check_source(inputs, fail)
     if inputs.get("take_over") is True and not inputs.get("adopt_id"):
         fail("take_over", lambda n: f"{n('take_over')} applies to adoption only: set {n('adopt_id')} too, "
                                     f"or remove {n('take_over')}")
@@ -114,10 +117,49 @@ def missing_drm_configuration(n: Naming) -> str:
 MISSING_DRM_CONFIGURATION = missing_drm_configuration(python_name)
 
 
-def _check_required_url(inputs: Mapping[str, Any], fail: Fail) -> None:
-    if inputs.get("url") in (None, "") and not inputs.get("adopt_id"):
-        # An adopted media exists already: its source URL is optional (direct uploads have none).
-        fail("url", lambda n: f"{n('url')} is required: the http(s) address FastPix downloads the video from")
+def _check_source(inputs: Mapping[str, Any], fail: Fail) -> None:
+    """Exactly one of `url` and `file` (an adopted media exists already: it needs neither)."""
+    url, file = inputs.get("url"), inputs.get("file")
+    if url not in (None, "") and file not in (None, ""):
+        fail("file", lambda n: f"{n('url')} and {n('file')} are both set: a media has exactly one source, "
+                               f"the address FastPix downloads ({n('url')}) or a local file to upload ({n('file')}); "
+                               "remove one")
+    elif url in (None, "") and file in (None, "") and not inputs.get("adopt_id"):
+        fail("url", lambda n: f"{n('url')} is required, or {n('file')}: the http(s) address FastPix downloads the "
+                              f"video from, or the path of a local video file to upload")
+
+
+def _check_file(field: MediaField, value: Any, fail: Fail) -> None:
+    """A path (relative to the project folder, the program's working directory), naming a file.
+
+    Whether it exists is checked where the path means something: in the program (a catalog, or Media
+    computing the digest), never in the provider process, whose working directory may differ. Inputs
+    that carry `file_path` were resolved by the program already.
+    """
+    if value == "":
+        return  # reported as missing
+    if not isinstance(value, str):
+        fail(field.name, lambda n: f"{n(field.name)} must be a path (a string), got {type(value).__name__}")
+        return
+    if urlsplit(value).scheme in ("http", "https"):
+        fail(field.name, lambda n: f"{n(field.name)} is a path on this machine, got the address {echo(value)}: "
+                                   f"use {n('url')} for a video FastPix downloads")
+        return
+    if "\0" in value:
+        fail(field.name, lambda n: f"{n(field.name)} must not contain a NUL character")
+        return
+    path = Path(value).expanduser()
+    try:
+        is_file = path.is_file()
+    except OSError:
+        is_file = False
+    where = path if path.is_absolute() else Path.cwd() / path
+    if not is_file:
+        what = "is a folder, not a file" if where.is_dir() else "does not exist"
+        fail(field.name, lambda n: f"{n(field.name)} {echo(value)} {what} ({shorten(str(where), 120)}; a relative "
+                                   "path is read from the project folder, where `pulumi` runs)")
+    elif where.stat().st_size == 0:
+        fail(field.name, lambda n: f"{n(field.name)} {echo(value)} is empty: FastPix needs a video file")
 
 
 def _check_url(field: MediaField, value: Any, fail: Fail) -> None:
@@ -189,6 +231,8 @@ def _check_metadata_entry(field: MediaField, key: Any, value: Any, fail: Fail) -
 
 _CHECKS: dict[str, Callable[[MediaField, Any, Fail], None]] = {
     "url": _check_url,
+    "file": _check_file,
+    "internal": lambda _field, _value, _fail: None,  # set by Media itself, never by a user
     "text": _check_text,
     "enum": _check_enum,
     "bool": _check_bool,
@@ -250,6 +294,14 @@ def create_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
             continue
         body[field.wire] = wire_metadata(values) if field.kind == "metadata" else value
     return body
+
+
+def upload_body(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """The body of POST /on-demand/upload for a media from a local file: the create body's settings, under
+    `pushMediaSettings` (owner tag included, so a lost answer or a killed run is found again)."""
+    settings = create_body({**inputs, "url": None})
+    settings.pop("inputs")
+    return {"corsOrigin": "*", "pushMediaSettings": settings}
 
 
 def update_body(inputs: Mapping[str, Any]) -> dict[str, Any]:

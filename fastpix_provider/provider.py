@@ -21,8 +21,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
+import httpx
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
@@ -34,7 +37,7 @@ from pulumi.dynamic import (
     UpdateResult,
 )
 
-from . import diagnostics, media
+from . import diagnostics, media, uploads
 from .client import FastPixClient
 from .errors import (
     APIError,
@@ -49,6 +52,7 @@ from .owner import OwnerTag
 from .settings import ProviderSettings
 
 DEFAULT_READY_TIMEOUT_SECONDS = 20 * 60
+UPLOAD_TO_MEDIA_TIMEOUT_SECONDS = 10 * 60.0
 READY_POLL_SECONDS = 1.0
 RECOVER_COMMAND = "python -m fastpix_provider.recover --stack <stack>"
 
@@ -107,6 +111,7 @@ class MediaProvider(ResourceProvider):
         self._settings: ProviderSettings | None = None
         self._sleep: Callable[[float], None] = time.sleep
         self._client_factory: Callable[[ProviderSettings], FastPixClient] = client_for
+        self._storage_factory: Callable[[], httpx.Client] = uploads.storage_client
 
     def __getstate__(self) -> dict[str, Any]:
         return {}
@@ -142,13 +147,18 @@ class MediaProvider(ResourceProvider):
 
     @_plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
+        upload_id = None
         if props.get("adopt_id"):
             found, tag = self._adopt(props)
+        elif props.get("file_path"):
+            found, tag, upload_id = self._create_from_file(props)
         else:
             found, tag = self._create(props)
         if props.get("wait_for_ready"):
             found = self._wait_until_ready(found, props)
-        return CreateResult(found["id"], self._outputs(props, found, tag, workspace_id=self._workspace_of_new(found)))
+        outputs = self._outputs(props, found, tag, workspace_id=self._workspace_of_new(found))
+        outputs["upload_id"] = upload_id
+        return CreateResult(found["id"], outputs)
 
     @_plain_errors
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
@@ -231,22 +241,30 @@ class MediaProvider(ResourceProvider):
     # -- create -------------------------------------------------------------------------------------
 
     def _create(self, props: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-        """POST the media without ever creating it twice.
-
-        A POST that failed after it may have reached FastPix (a lost answer, any 5xx, an answer that is
-        not FastPix's) is sent again, or given up, only once a search for the media it would have
-        created found nothing: the owner tag carries a nonce unique to this create, so the search cannot
-        mistake another media for it. A search that cannot run stops the create with a message that a
-        media may exist.
-        """
+        """POST the media without ever creating it twice (see _send_once)."""
         client = self._client()
         tag = _new_tag(props)
         body = media.create_body(_tagged(props, tag))
+        found, _ = self._send_once(
+            client, tag, lambda: client.create_media(body),
+            lambda since: client.find_media(lambda item: _tag_of(item) == tag, created_since=since), what="media")
+        return found, tag
+
+    def _send_once(self, client: FastPixClient, tag: str | None, send: Callable[[], dict[str, Any]],
+                   find: Callable[[datetime], dict[str, Any] | None], *, what: str) -> tuple[dict[str, Any], bool]:
+        """Send a create (of a media or an upload) without ever making two; (result, found after a lost answer).
+
+        A POST that failed after it may have reached FastPix (a lost answer, any 5xx, an answer that is
+        not FastPix's) is sent again, or given up, only once a search for what it would have created
+        found nothing: the owner tag carries a nonce unique to this create, so the search cannot
+        mistake another media for it. A search that cannot run stops the create with a message that a
+        media may exist.
+        """
         started = datetime.now(UTC)
         attempt = 1
         while True:
             try:
-                return client.create_media(body), tag
+                return send(), False
             except TransportError as exc:
                 if not exc.request_sent:
                     raise  # FastPix never saw it, and the client already retried it: FastPix is unreachable
@@ -255,20 +273,21 @@ class MediaProvider(ResourceProvider):
                 raise  # turned away before it was acted on; the client already waited and retried
             except (ServerError, ProtocolError) as exc:
                 failure = exc
-            # FastPix may have made the media: look before anything else.
-            existing = self._find_created(client, tag, started, failure)
+            # FastPix may have made it: look before anything else.
+            existing = self._find_created(find, tag, started, failure)
             if existing is not None:
-                diagnostics.warn(f"the create answer was lost, but FastPix created media {existing['id']}; using it")
-                return existing, tag
+                shown = existing.get("id") or existing.get("uploadId")
+                diagnostics.warn(f"the create answer was lost, but FastPix created {what} {shown}; using it")
+                return existing, True
             if not client.policy.should_retry("GET", attempt, status=_status_of(failure)):
                 raise failure
             wait = client.policy.delay(attempt, getattr(failure, "retry_after", None))
-            diagnostics.warn(f"{failure}; FastPix holds no media of this create, so creating again in {wait:.1f}s")
+            diagnostics.warn(f"{failure}; FastPix holds no {what} of this create, so creating again in {wait:.1f}s")
             self._sleep(wait)
             attempt += 1
 
     @staticmethod
-    def _find_created(client: FastPixClient, tag: str | None, started: datetime,
+    def _find_created(find: Callable[[datetime], dict[str, Any] | None], tag: str | None, started: datetime,
                       failure: FastPixError) -> dict[str, Any] | None:
         if tag is None:
             raise MediaMayExistError(
@@ -276,13 +295,101 @@ class MediaProvider(ResourceProvider):
                 "look for it in the FastPix dashboard before running again."
             )
         try:
-            return client.find_media(lambda item: (item.get("metadata") or {}).get(media.OWNER_METADATA_KEY) == tag,
-                                     created_since=started)
+            return find(started)
         except FastPixError as exc:
             raise MediaMayExistError(
                 f"{failure}. FastPix may have created the media, and the search for it failed too ({exc}). "
                 f"Before running again, find it with `{RECOVER_COMMAND}` (it looks for media tagged {tag!r})."
             ) from None
+
+    # -- create from a local file -------------------------------------------------------------------
+
+    def _create_from_file(self, props: dict[str, Any]) -> tuple[dict[str, Any], str | None, str]:
+        """Upload a local file: ask for a direct upload, send the bytes, wait for the upload to become a media.
+
+        The owner tag is in the upload's media settings: a lost answer finds the upload again (listed
+        while it waits for bytes), and the media it becomes carries the tag, so `recover` finds media of
+        a killed run. Uploads a killed run of this resource left waiting are cancelled first. An upload
+        that cannot be finished is cancelled (or, if it became a media after all, that media deleted):
+        a failed create leaves nothing behind. Returns (media, tag, upload id).
+        """
+        client = self._client()
+        path = Path(str(props["file_path"]))
+        tag = _new_tag(props)
+        self._cancel_abandoned_uploads(client, tag)
+        body = media.upload_body(_tagged(props, tag))
+        upload, found_again = self._send_once(
+            client, tag, lambda: client.create_upload(body),
+            lambda _since: next((u for u in client.list_uploads() if _upload_tag_of(u) == tag), None),
+            what="upload")
+        upload_id = str(upload["uploadId"])
+        urn = props.get("log_urn") if isinstance(props.get("log_urn"), str) else None
+        name = str(props.get("file") or path.name)
+        try:
+            url = _upload_url(upload["url"], client.api_url)
+            with self._storage_factory() as http:
+                digest = uploads.send_file(
+                    http, url, path, policy=client.policy, sleep=self._sleep, resume=found_again,
+                    on_progress=uploads.ProgressReport(lambda text: diagnostics.info(text, urn), name),
+                    on_retry=lambda text: diagnostics.warn(text, urn))
+            created = self._wait_for_upload(client, upload_id)
+        except BaseException as exc:
+            self._abandon_upload(client, upload_id, exc)
+            raise
+        declared = props.get("file_digest")
+        if declared and digest != declared:
+            self._abandon_upload(client, upload_id, None)
+            raise FastPixError(
+                f"{name} changed while it was being uploaded (or since the preview): its bytes no longer have the "
+                f"digest the program computed ({declared}). The media was deleted; run `pulumi up` again."
+            )
+        return created, tag, upload_id
+
+    def _wait_for_upload(self, client: FastPixClient, upload_id: str) -> dict[str, Any]:
+        """The media an upload became: FastPix answers it by the upload id once the bytes are processed in."""
+        deadline = time.monotonic() + UPLOAD_TO_MEDIA_TIMEOUT_SECONDS
+        while True:
+            try:
+                return client.get_media(upload_id)
+            except NotFoundError:
+                if time.monotonic() >= deadline:
+                    raise FastPixError(
+                        f"upload {upload_id} took every byte but did not become a media within "
+                        f"{UPLOAD_TO_MEDIA_TIMEOUT_SECONDS:.0f}s; it was cancelled. Run `pulumi up` again."
+                    ) from None
+            self._sleep(READY_POLL_SECONDS)
+
+    def _abandon_upload(self, client: FastPixClient, upload_id: str, cause: BaseException | None) -> None:
+        """Cancel an upload that will not be recorded; if it became a media already, delete that media."""
+        try:
+            client.cancel_upload(upload_id)
+            return
+        except FastPixError:
+            pass  # no longer waiting (a media already), or FastPix unreachable: try the media
+        try:
+            client.delete_media(upload_id)  # FastPix takes the upload id for the media it became
+        except NotFoundError:
+            pass
+        except FastPixError as exc:
+            diagnostics.warn(f"could not cancel upload {upload_id} after {cause or 'a failed upload'} ({exc}); "
+                             f"`{RECOVER_COMMAND}` lists a media it became, by its owner tag")
+
+    def _cancel_abandoned_uploads(self, client: FastPixClient, tag: str | None) -> None:
+        """Cancel uploads of this very resource (same owner path and stack id) still waiting for bytes: only
+        a killed run leaves them (the stack is locked while a run goes on, and one resource is created
+        once at a time), and they would never become media."""
+        ours = OwnerTag.parse(tag)
+        if ours is None or ours.stack_id is None:
+            return
+        try:
+            waiting = [u for u in client.list_uploads()
+                       if (theirs := OwnerTag.parse(_upload_tag_of(u))) is not None
+                       and theirs.belongs_to(ours.path, ours.stack_id) and theirs.nonce != ours.nonce]
+            for upload in waiting:
+                client.cancel_upload(str(upload["uploadId"]))
+                diagnostics.warn(f"cancelled upload {upload['uploadId']}, left waiting by an earlier run")
+        except FastPixError as exc:
+            diagnostics.warn(f"could not look for uploads an earlier run left waiting ({exc}); continuing")
 
     # -- adopt --------------------------------------------------------------------------------------
 
@@ -332,8 +439,9 @@ class MediaProvider(ResourceProvider):
             current = client.get_media(created["id"])
         if current["status"] == "Failed":
             client.delete_media(created["id"])
+            source = media.echo(props.get("url") or props.get("file"))
             raise FastPixError(
-                f"FastPix could not process {media.echo(props.get('url'))}: media {created['id']} ended Failed and was "
+                f"FastPix could not process {source}: media {created['id']} ended Failed and was "
                 "deleted. Check that the URL is public and points at a supported video file."
             )
         return current
@@ -382,6 +490,7 @@ class MediaProvider(ResourceProvider):
                  previous: Mapping[str, Any] | None = None, *, workspace_id: str | None = None) -> dict[str, Any]:
         outs = {**_inputs_only(inputs), **media.outputs_from_api(found)}
         outs["owner_tag"] = tag
+        outs["upload_id"] = (previous or {}).get("upload_id")  # set by create for a media from a file
         # Answers that leave workspaceId out (PATCH) keep the one recorded when the media was created.
         if not outs.get("workspace_id"):
             outs["workspace_id"] = workspace_id or (previous or {}).get("workspace_id")
@@ -454,3 +563,24 @@ def _refuse_foreign_owner(found: Mapping[str, Any], props: Mapping[str, Any]) ->
 
 def _tagged(props: Mapping[str, Any], tag: str | None) -> dict[str, Any]:
     return {**props, "owner": tag}
+
+
+def _tag_of(item: Mapping[str, Any]) -> Any:
+    return (item.get("metadata") or {}).get(media.OWNER_METADATA_KEY)
+
+
+def _upload_tag_of(upload: Mapping[str, Any]) -> Any:
+    settings = upload.get("pushMediaSettings")
+    return _tag_of(settings) if isinstance(settings, Mapping) else None
+
+
+def _upload_url(url: Any, api_url: str) -> str:
+    """The upload URL FastPix handed out, if bytes may go there: https, or plain http on loopback when the
+    API itself is on loopback (the emulator). The URL is signed: it is never shown in a message."""
+    parts = urlsplit(str(url))
+    if parts.scheme == "https" and parts.hostname:
+        return str(url)
+    if parts.scheme == "http" and media.is_loopback_url(str(url)) and media.is_loopback_url(api_url):
+        return str(url)
+    raise FastPixError(f"FastPix handed out an upload URL that is not https ({parts.scheme or 'no'} scheme, host "
+                       f"{parts.hostname or 'none'}); nothing was sent")

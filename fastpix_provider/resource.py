@@ -6,11 +6,13 @@ import difflib
 import os
 import re
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any, Unpack
 
 import pulumi
 from pulumi.dynamic import Resource
 
+from . import uploads
 from ._media_inputs import MediaArgs, MediaInputs, MediaOutputs
 from ._sdk_compat import registering_media
 from .errors import ConfigurationError
@@ -21,16 +23,19 @@ from .settings import CREDENTIAL_CONFIG_KEYS, refuse_credentials_in_config
 
 __all__ = ["Media", "MediaArgs", "MediaInputs"]
 
+MEDIA_TYPE = "pulumi-python:dynamic/fastpix:Media"
+
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$")
 
 
 class Media(Resource, MediaOutputs, module="fastpix", name="Media"):
-    """A FastPix on-demand media, created from a public video URL.
+    """A FastPix on-demand media, created from a public video URL (`url`) or uploaded from a local file (`file`).
 
     Its properties are the keyword arguments, each described in `MediaInputs` (the field table in
     fields.py declares them all). Changing `title`, `creator_id`, `metadata`, `source_access` or
-    `mp4_support` updates the media in place; changing `url`, `access_policy`, `drm_configuration_id`,
-    `max_resolution`, `media_quality` or `optimize_audio` replaces it (the new media is created before the
+    `mp4_support` updates the media in place; changing `url`, the bytes of `file` (its sha256, not its
+    path), `access_policy`, `drm_configuration_id`, `max_resolution`, `media_quality` or `optimize_audio`
+    replaces it (the new media is created before the
     old one is deleted). Removing the resource from the program deletes the media from FastPix.
     """
 
@@ -42,6 +47,7 @@ class Media(Resource, MediaOutputs, module="fastpix", name="Media"):
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise TypeError(f"Media() got an unexpected keyword argument {unknown[0]!r}{hint}")
         props: dict[str, Any] = {field.name: inputs.get(field.name) for field in DECLARED}
+        props.update(_file_inputs(inputs.get("file"), resource_name, opts))
         props.update({
             "owner": owner_path(pulumi.get_project(), pulumi.get_stack(), resource_name),
             "stack_id": _stack_id(),
@@ -58,6 +64,39 @@ class Media(Resource, MediaOutputs, module="fastpix", name="Media"):
     def from_args(cls, resource_name: str, args: MediaArgs, opts: pulumi.ResourceOptions | None = None) -> Media:
         declared = {name: value for name, value in asdict(args).items() if value is not None}
         return cls(resource_name, opts=opts, **declared)
+
+
+def _file_inputs(file: Any, resource_name: str, opts: pulumi.ResourceOptions | None) -> dict[str, Any]:
+    """For a media from a local file: its absolute path, the digest of its bytes and the resource's URN.
+
+    A relative `file` is read from the project folder, the program's working directory (where `pulumi`
+    runs). The digest (uploads.DigestCache) decides replacement: the same bytes under another path are
+    the same media. A missing file stops the program here, naming it.
+    """
+    if file is None:
+        return {}
+    if not isinstance(file, str):
+        resolved = pulumi.Output.from_input(file).apply(_resolved_file)
+        return {"file_path": resolved.apply(lambda r: r[0]), "file_digest": resolved.apply(lambda r: r[1]),
+                "log_urn": _urn(resource_name, opts)}
+    path, digest = _resolved_file(file)
+    return {"file_path": path, "file_digest": digest, "log_urn": _urn(resource_name, opts)}
+
+
+def _resolved_file(file: str) -> tuple[str, str]:
+    path = uploads.resolve(file)
+    try:
+        return str(path), uploads.digest_cache().digest(path)
+    except OSError as error:
+        raise pulumi.RunError(f"file {file!r} cannot be read ({error.strerror or error}); a relative path is read "
+                              f"from the project folder, {Path.cwd()}") from None
+
+
+def _urn(resource_name: str, opts: pulumi.ResourceOptions | None) -> str | None:
+    """The URN the engine gives a Media without a parent, so progress messages land on it; None otherwise."""
+    if opts is not None and opts.parent is not None:
+        return None
+    return f"urn:pulumi:{pulumi.get_stack()}::{pulumi.get_project()}::{MEDIA_TYPE}::{resource_name}"
 
 
 def _stack_id() -> str:
