@@ -281,7 +281,7 @@ def _parse_entry(key: Any, raw: Any, problems: list[str]) -> CatalogEntry | None
 _TRACK_PROPERTIES = {f.catalog: f.name for f in children.TRACK_FIELDS if f.catalog and f.catalog != "type"}
 CHILD_LISTS: dict[str, tuple[str, dict[str, str]]] = {
     "subtitles": ("subtitle track", _TRACK_PROPERTIES),
-    "audioTracks": ("audio track", {k: v for k, v in _TRACK_PROPERTIES.items() if k not in ("source", "audioTrack")}),
+    "audioTracks": ("audio track", {k: v for k, v in _TRACK_PROPERTIES.items() if k != "audioTrack"}),
     "playbackIds": ("playback id", {f.catalog: f.name for f in children.PLAYBACK_ID_FIELDS if f.catalog}),
 }
 _CHILD_HINTS = {
@@ -325,7 +325,7 @@ def _parse_children(key: str, name: str, raw: Any, problems: list[str]) -> tuple
         else:
             failures = children.check_track({**inputs, "type": "audio" if name == "audioTracks" else "subtitle"})
         for failure in failures:
-            named = shorten(failure.named(children.child_catalog_name), 60)
+            named = shorten(children.child_catalog_name(failure.property), 60)
             problems.append(f"{where}.{named}: {failure.message(children.child_catalog_name)}")
         if len(problems) == before:
             parsed.append(ChildEntry(child_key, args))

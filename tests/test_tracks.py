@@ -32,7 +32,7 @@ def subtitle(media_id: str = "m", **overrides: Any) -> dict[str, Any]:
 
 
 def messages(failures: list[Any], naming: Callable[[str], str] = children.python_name) -> list[str]:
-    return [f"{f.named(naming)}: {f.message(naming)}" for f in failures]
+    return [f"{naming(f.property)}: {f.message(naming)}" for f in failures]
 
 
 # -- rules ------------------------------------------------------------------------------------------
