@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pulumi.dynamic import CreateResult
 
 from fastpix_emulator import EmulatorServer, FaultRule
 from fastpix_provider import children
@@ -32,6 +33,11 @@ def restricted(media_id: str = "m", **overrides: Any) -> dict[str, Any]:
 
 def messages(failures: list[Any], naming: Callable[[str], str] = children.python_name) -> list[str]:
     return [f"{naming(f.property)}: {f.message(naming)}" for f in failures]
+
+
+def outs(result: CreateResult) -> dict[str, Any]:
+    assert result.outs is not None
+    return result.outs
 
 
 # -- rules ------------------------------------------------------------------------------------------
@@ -178,16 +184,16 @@ def test_create_update_in_place_read_delete(emulator: EmulatorServer,
     assert listed[created.id]["accessPolicy"] == "private"
     assert listed[created.id]["accessRestrictions"]["domains"] == {"defaultPolicy": "deny",
                                                                    "allow": ["partner.example.com"], "deny": []}
-    assert created.outs["playback_url"] == f"https://stream.fastpix.com/{created.id}.m3u8"
+    assert outs(created)["playback_url"] == f"https://stream.fastpix.com/{created.id}.m3u8"
     news = restricted(media_id, domains={**PARTNER, "allow": ["partner.example.com", "www.example.com"]})
     emulator.journal.clear()
-    provider.update(created.id, created.outs, news)
+    provider.update(created.id, outs(created), news)
     assert api_calls(emulator) == [("PATCH", f"/v1/on-demand/{media_id}/playback-ids/{created.id}/domains")]
     shown = emulator.backend.get_playback_id(media_id, created.id)["accessRestrictions"]["domains"]
     assert shown["allow"] == ["partner.example.com", "www.example.com"]
-    read = provider.read(created.id, {**created.outs, **news})
+    read = provider.read(created.id, {**outs(created), **news})
     assert read.inputs is not None and not children.plan_playback_id(read.inputs, news).has_changes
-    provider.delete(created.id, {**created.outs, **news})
+    provider.delete(created.id, {**outs(created), **news})
     assert [p["id"] for p in playback_ids(emulator, media_id)] == [next(iter(listed.keys() - {created.id}))]
 
 
@@ -197,7 +203,7 @@ def test_a_dashboard_change_of_the_rules_shows_as_drift(emulator: EmulatorServer
     media_id = new_media(emulator)
     created = provider.create(restricted(media_id))
     emulator.backend.update_playback_restrictions(media_id, created.id, "domains", {"defaultPolicy": "allow"})
-    read = provider.read(created.id, created.outs)
+    read = provider.read(created.id, outs(created))
     assert read.inputs is not None and read.inputs["domains"]["default_policy"] == "allow"
     assert children.plan_playback_id(read.inputs, restricted(media_id)).calls == ("domains",)
 
@@ -219,7 +225,7 @@ def test_an_answer_that_is_not_a_rule_set_is_not_believed(emulator: EmulatorServ
     created = provider.create(restricted(media_id))
     emulator.faults.add(FaultRule(kind="error", status=404, method="PATCH", body="html"))
     with pytest.raises(ProtocolError):
-        provider.update(created.id, created.outs, restricted(media_id, user_agents=None))
+        provider.update(created.id, outs(created), restricted(media_id, user_agents=None))
 
 
 def test_deleting_a_playback_id_that_is_gone_is_done(emulator: EmulatorServer,
@@ -228,5 +234,5 @@ def test_deleting_a_playback_id_that_is_gone_is_done(emulator: EmulatorServer,
     media_id = new_media(emulator)
     created = provider.create(restricted(media_id))
     emulator.backend.delete_media_playback_id(media_id, created.id)
-    provider.delete(created.id, created.outs)
-    assert provider.read(created.id, created.outs).id == ""
+    provider.delete(created.id, outs(created))
+    assert provider.read(created.id, outs(created)).id == ""

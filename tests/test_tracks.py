@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from pulumi.dynamic import CreateResult
 
 from fastpix_emulator import EmulatorServer, FaultRule
 from fastpix_provider import children
 from fastpix_provider.client import Credentials, FastPixClient
 from fastpix_provider.errors import FastPixError
+from fastpix_provider.media import UNKNOWN
 from fastpix_provider.provider import WorkspaceNotProvenError, _workspaces
 from fastpix_provider.retry import RetryPolicy
 from fastpix_provider.tracks import ChildMayExistError, TrackProvider
@@ -33,6 +35,11 @@ def subtitle(media_id: str = "m", **overrides: Any) -> dict[str, Any]:
 
 def messages(failures: list[Any], naming: Callable[[str], str] = children.python_name) -> list[str]:
     return [f"{naming(f.property)}: {f.message(naming)}" for f in failures]
+
+
+def outs(result: CreateResult) -> dict[str, Any]:
+    assert result.outs is not None
+    return result.outs
 
 
 # -- rules ------------------------------------------------------------------------------------------
@@ -72,8 +79,8 @@ def test_a_url_track_without_url_is_refused() -> None:
 
 
 def test_values_a_preview_cannot_know_are_not_judged() -> None:
-    assert children.check_track(subtitle(media_id=children.UNKNOWN, url=children.UNKNOWN,
-                                         language_code=children.UNKNOWN)) == []
+    assert children.check_track(subtitle(media_id=UNKNOWN, url=UNKNOWN,
+                                         language_code=UNKNOWN)) == []
 
 
 def test_url_and_language_change_in_place_type_and_media_replace() -> None:
@@ -83,7 +90,7 @@ def test_url_and_language_change_in_place_type_and_media_replace() -> None:
     assert set(in_place.changed) == {"url", "language_code", "language_name"}
     assert children.plan_track(old, subtitle(type="audio")).replaces == ("type",)
     assert children.plan_track(old, subtitle(media_id="other")).replaces == ("media_id",)
-    assert children.plan_track(old, subtitle(media_id=children.UNKNOWN)).replaces == ("media_id",)
+    assert children.plan_track(old, subtitle(media_id=UNKNOWN)).replaces == ("media_id",)
     assert not children.plan_track(old, dict(old)).has_changes
     # source url is the default: declaring it changes nothing
     assert not children.plan_track(old, subtitle(source="url")).has_changes
@@ -145,17 +152,17 @@ def test_create_update_read_delete(emulator: EmulatorServer, make_provider: Call
     created = provider.create(subtitle(media_id))
     track = listed_tracks(emulator, media_id)
     assert [t["id"] for t in track] == [created.id]
-    assert created.outs["track_id"] == created.id and created.outs["workspace_id"] == emulator.backend.workspace_id
+    assert outs(created)["track_id"] == created.id and outs(created)["workspace_id"] == emulator.backend.workspace_id
     news = subtitle(media_id, url=FR_VTT, language_code="fr", language_name="French")
     emulator.journal.clear()
-    provider.update(created.id, created.outs, news)
+    provider.update(created.id, outs(created), news)
     assert api_calls(emulator) == [("PATCH", f"/v1/on-demand/{media_id}/tracks/{created.id}")]
     stored = next(t for t in emulator.backend.media[media_id].tracks if t["id"] == created.id)
     assert (stored["url"], stored["languageCode"], stored["languageName"]) == (FR_VTT, "fr", "French")
-    read = provider.read(created.id, {**created.outs, **news})
+    read = provider.read(created.id, {**outs(created), **news})
     assert read.id == created.id and read.inputs is not None
     assert (read.inputs["language_code"], read.inputs["url"]) == ("fr", FR_VTT)
-    provider.delete(created.id, {**created.outs, **news})
+    provider.delete(created.id, {**outs(created), **news})
     assert listed_tracks(emulator, media_id) == []
 
 
@@ -165,7 +172,7 @@ def test_a_dashboard_edit_shows_as_drift(emulator: EmulatorServer, make_provider
     created = provider.create(subtitle(media_id))
     emulator.backend.update_media_track(media_id, created.id, {"url": EN_VTT, "languageCode": "en-GB",
                                                                "languageName": "English"})
-    read = provider.read(created.id, created.outs)
+    read = provider.read(created.id, outs(created))
     assert read.inputs is not None and read.inputs["language_code"] == "en-GB"
     assert children.plan_track(read.inputs, subtitle(media_id)).calls == ("update",)
 
@@ -207,7 +214,7 @@ def test_twins_made_elsewhere_stop_the_create_naming_both(
             return send()
         return original(client, mid, before, send_and_twin, matches)
 
-    provider._create_once = with_a_twin  # type: ignore[method-assign]
+    provider._create_once = with_a_twin  # type: ignore[method-assign, assignment]
     with pytest.raises(ChildMayExistError, match="2 new ones that match it"):
         provider.create(subtitle(media_id))
 
@@ -232,12 +239,12 @@ def test_a_search_that_cannot_run_says_a_track_may_exist(
             return result
         return original_get(self, mid)
 
-    FastPixClient.get_media = first_get_works  # type: ignore[method-assign]
+    FastPixClient.get_media = first_get_works  # type: ignore[method-assign, assignment]
     try:
         with pytest.raises(ChildMayExistError, match="may have made the track") as caught:
             provider.create(subtitle(media_id))
     finally:
-        FastPixClient.get_media = original_get  # type: ignore[method-assign]
+        FastPixClient.get_media = original_get  # type: ignore[method-assign, assignment]
     assert SECRET_KEY not in str(caught.value)
 
 
@@ -251,9 +258,9 @@ def test_generated_subtitles_come_from_the_first_audio_track(
                                                                    "type": "audio", "languageCode": "en",
                                                                    "languageName": "English"}})
     created = provider.create(subtitle(media_id, source="generated", url=None, language_code="en-US"))
-    assert created.outs["generated_from"] == audio["id"]
+    assert outs(created)["generated_from"] == audio["id"]
     assert [t["id"] for t in listed_tracks(emulator, media_id)] == [created.id]
-    provider.delete(created.id, created.outs)
+    provider.delete(created.id, outs(created))
     assert listed_tracks(emulator, media_id) == []
 
 
@@ -263,9 +270,9 @@ def test_a_track_removed_in_the_dashboard_leaves_the_state_on_refresh(
     media_id = new_media(emulator)
     created = provider.create(subtitle(media_id))
     emulator.backend.delete_media_track(media_id, created.id)
-    assert provider.read(created.id, created.outs).id == ""
+    assert provider.read(created.id, outs(created)).id == ""
     # and deleting it again is done, not an error
-    provider.delete(created.id, created.outs)
+    provider.delete(created.id, outs(created))
 
 
 def test_a_404_from_another_workspace_is_not_believed(
@@ -280,9 +287,9 @@ def test_a_404_from_another_workspace_is_not_believed(
     provider._client_factory = lambda _settings: other
     try:
         with pytest.raises(WorkspaceNotProvenError):
-            provider.read(created.id, created.outs)
+            provider.read(created.id, outs(created))
         with pytest.raises(WorkspaceNotProvenError):
-            provider.delete(created.id, created.outs)
+            provider.delete(created.id, outs(created))
     finally:
         _workspaces.pop(id(other), None)
         other.close()
@@ -296,7 +303,7 @@ def test_a_router_404_on_delete_is_not_believed(emulator: EmulatorServer,
     created = provider.create(subtitle(media_id))
     emulator.faults.add(FaultRule(kind="error", status=404, method="DELETE", body="html"))
     with pytest.raises(FastPixError):
-        provider.delete(created.id, created.outs)
+        provider.delete(created.id, outs(created))
     assert [t["id"] for t in listed_tracks(emulator, media_id)] == [created.id]
 
 
@@ -308,6 +315,6 @@ def test_a_track_of_a_deleted_media_is_gone_when_the_workspace_is_proven(
     created = provider.create(subtitle(media_id))
     emulator.backend.delete_media(media_id)
     emulator.journal.clear()
-    assert provider.read(created.id, created.outs).id == ""
-    provider.delete(created.id, created.outs)
+    assert provider.read(created.id, outs(created)).id == ""
+    provider.delete(created.id, outs(created))
     assert keep in emulator.backend.media
