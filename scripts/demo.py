@@ -51,6 +51,9 @@ def main() -> int:
         say(f"pulumi up: creating the {len(catalog)} media of media.yaml")
         stack.up(on_output=print)
         outputs = stack.outputs()
+        welcome = httpx.get(f"{api_url}/on-demand/{outputs['welcome']['id']}", auth=(TOKEN, SECRET)).json()["data"]
+        print("'welcome' has subtitles:", [(t["languageCode"], t["languageName"]) for t in welcome["tracks"]
+                                           if t["type"] == "subtitle"])
 
         removed = next(iter(catalog))
         removed_id = outputs[removed]["id"]
