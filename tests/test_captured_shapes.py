@@ -121,6 +121,18 @@ def _list_playback_ids(api: httpx.Client, emulator: EmulatorServer) -> httpx.Res
     return api.get(f"/on-demand/{new_media(api)['id']}/playback-ids")
 
 
+def _update_domain_restrictions(api: httpx.Client, emulator: EmulatorServer) -> httpx.Response:
+    media = new_media(api)
+    return api.patch(f"/on-demand/{media['id']}/playback-ids/{media['playbackIds'][0]['id']}/domains",
+                     json={"defaultPolicy": "allow", "allow": ["example.com"], "deny": []})
+
+
+def _update_user_agent_restrictions(api: httpx.Client, emulator: EmulatorServer) -> httpx.Response:
+    media = new_media(api)
+    return api.patch(f"/on-demand/{media['id']}/playback-ids/{media['playbackIds'][0]['id']}/user-agents",
+                     json={"defaultPolicy": "allow", "allow": ["Mozilla"], "deny": []})
+
+
 def _delete_playback_id(api: httpx.Client, emulator: EmulatorServer) -> httpx.Response:
     media = new_media(api)
     added = ok(api.post(f"/on-demand/{media['id']}/playback-ids", json={"accessPolicy": "public"}), 201)["data"]
@@ -195,6 +207,8 @@ SCENARIOS: dict[str, Callable[[httpx.Client, EmulatorServer], httpx.Response]] =
     "get-playback-id.api.json": _get_playback_id,
     "list-playback-ids.api.json": _list_playback_ids,
     "delete-media-playback-id.raw.json": _delete_playback_id,
+    "update-domain-restrictions.raw.json": _update_domain_restrictions,
+    "update-user-agent-restrictions.raw.json": _update_user_agent_restrictions,
     "Add-media-track.raw.json": _add_track,
     "update-media-track.raw.json": _update_track,
     "delete-media-track.raw.json": _delete_track,
@@ -210,7 +224,7 @@ SCENARIOS: dict[str, Callable[[httpx.Client, EmulatorServer], httpx.Response]] =
 
 def test_every_captured_answer_of_a_served_operation_has_a_scenario() -> None:
     assert set(SCENARIOS) == set(cs.SERVED) == set(cs.load())
-    assert len(SCENARIOS) == 21
+    assert len(SCENARIOS) == 23
 
 
 @pytest.mark.parametrize("capture", list(SCENARIOS))

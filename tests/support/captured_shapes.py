@@ -31,7 +31,8 @@ SERVED = (
     "delete-media-playback-id.raw.json", "Add-media-track.raw.json", "update-media-track.raw.json",
     "delete-media-track.raw.json", "Generate-subtitle-track.raw.json", "direct-upload-video-media.raw.json",
     "list-uploads.api.json", "cancel-upload.raw.json", "retrieveMediaInputInfo.api.json",
-    "getDrmConfiguration.api.json", "getDrmConfigurationById.api.json",
+    "getDrmConfiguration.api.json", "getDrmConfigurationById.api.json", "update-domain-restrictions.raw.json",
+    "update-user-agent-restrictions.raw.json",
 )
 # Keys whose string values come from a fixed set: their spelling is part of the shape. Resolutions are
 # compared by pattern ("1080" and "720" are both "N"; "1080p" is "Np").
