@@ -33,9 +33,9 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -204,7 +204,7 @@ def send_file(
     total = path.stat().st_size
     failures = 0
     with path.open("rb") as handle:
-        reader = _Reader(handle)
+        reader = _Reader(handle, chunk_size)
         offset: int | None = _status(http, url, total) if resume else 0
         while offset is not None:
             if on_progress is not None:
@@ -241,19 +241,33 @@ def send_file(
 
 
 class _Reader:
-    """Reads chunks at offsets and digests the file's bytes in order as they go by."""
+    """Reads chunks at offsets into one reused buffer, and digests the file's bytes in order as they go by.
 
-    def __init__(self, handle: Any) -> None:
+    One buffer for the whole file, on purpose: httpx keeps each request (and so its body) in a reference
+    cycle with its response until the garbage collector runs, which an upload of large chunks outpaces
+    (measured on httpx 0.28.1: 64 PUTs of fresh 8 MiB bytes held 290 MB). Views of a reused buffer cost
+    nothing however long they live.
+    """
+
+    def __init__(self, handle: Any, chunk_size: int) -> None:
         self._handle = handle
+        self._buffer = bytearray(chunk_size)
         self._hash = hashlib.new(DIGEST_ALGORITHM)
         self._hashed = 0
 
-    def read(self, offset: int, size: int) -> bytes:
+    def read(self, offset: int, size: int) -> memoryview:
         self._handle.seek(offset)
-        data: bytes = self._handle.read(size)
-        if offset <= self._hashed < offset + len(data):
-            self._hash.update(memoryview(data)[self._hashed - offset:])
-            self._hashed = offset + len(data)
+        view = memoryview(self._buffer)[:size]
+        got = 0
+        while got < size:
+            count = self._handle.readinto(view[got:])
+            if not count:
+                break  # the file was cut short since it was measured; the digest check tells
+            got += count
+        data = view[:got]
+        if offset <= self._hashed < offset + got:
+            self._hash.update(data[self._hashed - offset:])
+            self._hashed = offset + got
         return data
 
     def digest(self, path: Path, total: int) -> str:
@@ -275,10 +289,14 @@ def _status(http: httpx.Client, url: str, total: int) -> int | None:
     return _put(http, url, b"", f"bytes */{total}", total)
 
 
-def _put(http: httpx.Client, url: str, data: bytes, content_range: str, total: int) -> int | None:
+def _put(http: httpx.Client, url: str, data: bytes | memoryview, content_range: str, total: int) -> int | None:
+    # The body as an iterator over a view of the reused buffer (see _Reader), its length declared.
+    headers = {"Content-Range": content_range, "Content-Type": "application/octet-stream",
+               "Content-Length": str(len(data))}
     try:
-        response = http.put(url, content=data, headers={"Content-Range": content_range,
-                                                         "Content-Type": "application/octet-stream"})
+        # httpx types the iterator as bytes; it passes views through to the socket unchanged.
+        body = cast("Iterable[bytes]", iter((data,))) if data else b""
+        response = http.put(url, content=body, headers=headers)
     except httpx.TransportError as exc:
         raise _Retry(f"the connection failed ({type(exc).__name__})") from None
     status = response.status_code
