@@ -1,7 +1,8 @@
 """The quick-start demo: the whole lifecycle of a media catalog against the local FastPix emulator.
 
 1. start `python -m fastpix_emulator` on a free loopback port;
-2. `pulumi up` the catalog in media.yaml (a real engine, a file:// backend under .pulumi-state/);
+2. `pulumi up` the catalog in media.yaml (a real engine, a file:// backend under .pulumi-state/); the
+   `teaser` entry is a local file (videos/teaser.mp4), uploaded to the emulator's upload URL;
 3. remove one entry from the catalog and `pulumi up` again: that media is deleted in FastPix;
 4. show that FastPix (the emulator) answers 404 for it, then destroy the stack and stop.
 """
@@ -33,7 +34,8 @@ def main() -> int:
     work_dir = ROOT / ".pulumi-state" / "demo"
     shutil.rmtree(work_dir, ignore_errors=True)
     say("Starting the local FastPix emulator")
-    emulator = EmulatorProcess(TOKEN, SECRET, "--processing-delay", "0").start()
+    # --loopback-uploads: direct-upload URLs point at the emulator itself, so the file of `teaser` reaches it.
+    emulator = EmulatorProcess(TOKEN, SECRET, "--processing-delay", "0", "--loopback-uploads").start()
     api_url = emulator.api_url
     print(f"FASTPIX_API_URL={api_url}")
     catalog_dir = Path(tempfile.mkdtemp(prefix="fastpix-demo-"))
@@ -54,6 +56,11 @@ def main() -> int:
         welcome = httpx.get(f"{api_url}/on-demand/{outputs['welcome']['id']}", auth=(TOKEN, SECRET)).json()["data"]
         print("'welcome' has subtitles:", [(t["languageCode"], t["languageName"]) for t in welcome["tracks"]
                                            if t["type"] == "subtitle"])
+        teaser = outputs["teaser"]["id"]
+        uploaded = httpx.get(f"{api_url}/on-demand/{teaser}", auth=(TOKEN, SECRET)).json()["data"]
+        print(f"'teaser' was uploaded from {catalog['teaser']['file']}: media {teaser}, status {uploaded['status']}")
+        say("pulumi up again: nothing changed, so nothing is uploaded")
+        stack.up(on_output=print)
 
         removed = next(iter(catalog))
         removed_id = outputs[removed]["id"]
