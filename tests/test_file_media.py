@@ -325,3 +325,48 @@ def test_a_session_the_service_forgot_is_an_error_not_a_retry(tmp_path: Path) ->
     with uploads.storage_client(httpx.MockTransport(lambda _r: httpx.Response(410))) as http:
         with pytest.raises(uploads.UploadSessionLost):
             uploads.send_file(http, "https://storage.example/u", path)
+
+
+# -- the emulator's upload URL ------------------------------------------------------------------------
+
+
+def test_the_upload_url_speaks_the_resumable_protocol(uploading: EmulatorServer, api: httpx.Client) -> None:
+    body = media.upload_body({"file": "x", "owner": "p/s/k#00000001"})
+    upload = api.post("/on-demand/upload", json=body).json()["data"]
+    url = upload["url"]
+    assert url.startswith(uploading.base_url + "/_emulator/storage/") and "upload_id=" in url
+    total = 2 * QUANTUM + 10
+
+    def put(content: bytes, content_range: str) -> httpx.Response:
+        return httpx.put(url, content=content, headers={"Content-Range": content_range})
+
+    asked = put(b"", f"bytes */{total}")
+    assert asked.status_code == 308 and "range" not in asked.headers
+    assert put(b"a" * 100, f"bytes 0-99/{total}").status_code == 422, "a chunk before the last is a multiple of 256 KiB"
+    assert put(b"a" * QUANTUM, f"bytes 5-{QUANTUM + 4}/{total}").status_code == 422, "never after what is held"
+    first = put(b"a" * QUANTUM, f"bytes 0-{QUANTUM - 1}/*")
+    assert first.status_code == 308 and first.headers["range"] == f"bytes=0-{QUANTUM - 1}"
+    assert put(b"", "bytes */*").headers["range"] == f"bytes=0-{QUANTUM - 1}"
+    assert api.get(f"/on-demand/{upload['uploadId']}").status_code == 404, "not a media before its last byte"
+    # The last chunk starts 5 bytes early (a resent overlap): what is held already is ignored.
+    done = put(b"a" * 5 + b"b" * (total - QUANTUM), f"bytes {QUANTUM - 5}-{total - 1}/{total}")
+    assert done.status_code == 200
+    media_id = api.get(f"/on-demand/{upload['uploadId']}").json()["data"]["id"]
+    assert put(b"", f"bytes */{total}").status_code == 200, "a complete upload says so"
+    record = uploading.backend.uploads[upload["uploadId"]]
+    assert record.media_id == media_id and record.received_bytes == total
+    assert record.sha256 == hashlib.sha256(b"a" * QUANTUM + b"b" * (total - QUANTUM)).hexdigest()
+
+
+def test_a_cancelled_upload_url_answers_404(uploading: EmulatorServer, api: httpx.Client) -> None:
+    upload = api.post("/on-demand/upload", json=media.upload_body({"file": "x"})).json()["data"]
+    api.put(f"/on-demand/upload/{upload['uploadId']}/cancel")
+    assert httpx.put(upload["url"], content=b"", headers={"Content-Range": "bytes */10"}).status_code == 404
+
+
+def test_after_bytes_applies_to_drops_only() -> None:
+    assert FaultRule(kind="drop", after_bytes=10).after_bytes == 10
+    for bad in ({"kind": "error", "after_bytes": 10}, {"kind": "drop", "after": True, "after_bytes": 10},
+                {"kind": "drop", "after_bytes": -1}):
+        with pytest.raises(ValueError, match="after_bytes"):
+            FaultRule.from_json(bad)
