@@ -30,7 +30,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -43,7 +42,6 @@ import yaml
 
 from fastpix_emulator.process import EmulatorProcess
 from pulumi_local import EngineToolchain, LocalStack, find_toolchain, program_file
-from pulumi_local.processes import descendant_pids, process_table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,7 +51,6 @@ ENGINE_PARALLEL = 8
 PROVIDER_CONCURRENCY = 4
 FLOOR_CONCURRENCY = (4, 16)
 PHASES = ("create", "preview", "refresh", "delete")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -64,6 +61,8 @@ class Mode:
     env: dict[str, str] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
     reconcile: bool = False  # time `recover --reconcile` (dry run) before each change, as the fast mode needs
+    config: dict[str, str] = field(default_factory=dict)  # stack config beside fastpix:apiUrl
+    parallel: int = ENGINE_PARALLEL
 
 
 MODES = {
@@ -71,6 +70,12 @@ MODES = {
     "fast": Mode("fast", {"PULUMI_SKIP_CHECKPOINTS": "true"}, reconcile=True),
     "no-backups": Mode("no-backups", {"PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS": "true"}),
     "no-integrity": Mode("no-integrity", flags=("--disable-integrity-checking",)),
+    # The engine diffs resources in parallel (matters for previews).
+    "parallel-diff": Mode("parallel-diff", {"PULUMI_PARALLEL_DIFF": "true"}),
+    # Media spread over 4 explicit provider processes (fastpix_provider/spread.py), 16 calls in flight.
+    "providers4": Mode("providers4", config={"fastpix:providers": "4"}, parallel=16),
+    "fast+providers4": Mode("fast+providers4", {"PULUMI_SKIP_CHECKPOINTS": "true"}, reconcile=True,
+                            config={"fastpix:providers": "4"}, parallel=16),
     "no-backups+no-integrity": Mode("no-backups+no-integrity", {"PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS": "true"},
                                     flags=("--disable-integrity-checking",)),
 }
@@ -78,83 +83,42 @@ MODES = {
 
 # -- where the time goes: CPU and memory of the processes the engine starts --------------------------
 
-def _role(command: str) -> str | None:
-    if "pulumi.dynamic" in command or "pulumi-resource-pulumi-python" in command:
-        return "provider"
-    if command.split(" ")[0].endswith("pulumi"):
-        return "engine"
-    return "other"  # the language host and its helpers
-
-
 class ProcessWatch:
     """CPU seconds and peak resident memory, per role, of the processes started during one phase.
 
-    Samples /proc every 0.1 s and keeps each process's last reading (a process loses at most its
-    last 0.1 s). CPU of this process (the inline program, and the Automation API's server) is read
-    with getrusage.
+    The engine, provider and language host are sampled by benchmarks/watch.py, a process of its own;
+    this process's CPU (the inline program, and the Automation API's server) is read with getrusage.
     """
 
     def __init__(self) -> None:
-        self.cpu: dict[int, tuple[str, float]] = {}
+        self.cpu: dict[str, float] = {}
         self.peaks: dict[str, int] = {"engine": 0, "provider": 0}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self.program_cpu = 0.0
         self._self_started = 0.0
+        self._watcher: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> ProcessWatch:
+        self._watcher = subprocess.Popen([sys.executable, "-m", "benchmarks.watch", str(os.getpid())], cwd=ROOT,
+                                         stdout=subprocess.PIPE, text=True)
+        time.sleep(0.2)  # its first sample before the engine starts
         self._self_started = _self_cpu()
-        self._thread.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self._stop.set()
-        self._thread.join()
         self.program_cpu = _self_cpu() - self._self_started
+        assert self._watcher is not None
+        self._watcher.terminate()
+        out, _ = self._watcher.communicate(timeout=60)
+        report = json.loads(out.strip().splitlines()[-1])
+        self.cpu, self.peaks = report["cpu"], report["peaks"]
 
     def cpu_by_role(self) -> dict[str, float]:
-        totals = {"engine": 0.0, "provider": 0.0, "other": 0.0, "program": self.program_cpu}
-        for role, seconds in self.cpu.values():
-            totals[role] += seconds
-        return totals
-
-    def _watch(self) -> None:
-        me = os.getpid()
-        while True:
-            table = process_table()
-            for pid in descendant_pids(me, table):
-                role = _role(table[pid].command)
-                if role is None:
-                    continue
-                seconds = _cpu_seconds(pid)
-                if seconds is not None:
-                    self.cpu[pid] = (role, seconds)
-                if role in self.peaks:
-                    self.peaks[role] = max(self.peaks[role], _peak_kib(pid))
-            if self._stop.wait(0.1):
-                return
+        return {**self.cpu, "program": self.program_cpu}
 
 
 def _self_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
-
-
-def _cpu_seconds(pid: int) -> float | None:
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
-
-
-def _peak_kib(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
 class Journal:
@@ -267,7 +231,8 @@ def run_size(n: int, mode: Mode, api_url: str, work: Path, toolchain: EngineTool
     catalog.write_text(yaml.safe_dump({f"clip-{i:04d}": {"url": URL, "title": f"Clip {i}"} for i in range(n)}))
     os.environ["FASTPIX_CATALOG"] = str(catalog)
     stack = LocalStack.create(folder, program=program_file(ROOT / "__main__.py"), stack_name=f"bench{n}",
-                              config={"fastpix:apiUrl": api_url}, toolchain=flagged_toolchain(toolchain, mode.flags, work),
+                              config={"fastpix:apiUrl": api_url, **mode.config},
+                              toolchain=flagged_toolchain(toolchain, mode.flags, work),
                               env={"FASTPIX_USERNAME": AUTH[0], "FASTPIX_PASSWORD": AUTH[1], **mode.env})
     peaks = {"engine": 0, "provider": 0}
 
@@ -282,7 +247,7 @@ def run_size(n: int, mode: Mode, api_url: str, work: Path, toolchain: EngineTool
         for role, kib in watch.peaks.items():
             peaks[role] = max(peaks[role], kib)
 
-    timed("create", lambda: stack.up(parallel=ENGINE_PARALLEL))
+    timed("create", lambda: stack.up(parallel=mode.parallel))
     state_files = list((folder / "state" / ".pulumi" / "stacks").glob("*/*.json"))
     result.state_bytes = sum(f.stat().st_size for f in state_files)
     result.state_bytes_per_media = result.state_bytes / n
@@ -291,10 +256,10 @@ def run_size(n: int, mode: Mode, api_url: str, work: Path, toolchain: EngineTool
     result.state_bytes_by_part = state_parts(media)
     if mode.reconcile:
         result.reconcile_seconds = reconcile_dry_run(stack)
-    timed("preview", lambda: stack.preview(parallel=ENGINE_PARALLEL))
-    timed("refresh", lambda: stack.up(parallel=ENGINE_PARALLEL, refresh=True))
+    timed("preview", lambda: stack.preview(parallel=mode.parallel))
+    timed("refresh", lambda: stack.up(parallel=mode.parallel, refresh=True))
     catalog.write_text("{}\n")
-    timed("delete", lambda: stack.up(parallel=ENGINE_PARALLEL))
+    timed("delete", lambda: stack.up(parallel=mode.parallel))
     result.peak_kib = {**peaks, "program": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
     stack.remove()
     shutil.rmtree(folder, ignore_errors=True)
@@ -398,7 +363,8 @@ def main() -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     report = {"machine": machine(), "latency_ms": args.latency_ms, "engine_parallel": ENGINE_PARALLEL,
               "provider_concurrency": PROVIDER_CONCURRENCY,
-              "modes": {name: {"env": MODES[name].env, "flags": MODES[name].flags} for name in args.modes},
+              "modes": {name: {"env": MODES[name].env, "flags": MODES[name].flags, "config": MODES[name].config,
+                               "parallel": MODES[name].parallel} for name in args.modes},
               "results": [{**vars(r), "phases": {k: vars(v) for k, v in r.phases.items()},
                            "ratio_to_floor_4": {p: r.ratio(p) for p in PHASES}} for r in results]}
     for name in (f"bench-{stamp}.json", "latest.json"):

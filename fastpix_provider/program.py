@@ -10,14 +10,17 @@ import pulumi
 from .catalog import CatalogEntry, CatalogError, load_catalog
 from .playback_ids import declare_children
 from .resource import Media
+from .spread import Spread
 
 CATALOG_VARIABLE = "FASTPIX_CATALOG"
 
 
 def declare_catalog(entries: list[CatalogEntry]) -> dict[str, Media]:
     declared: dict[str, Media] = {}
+    spread = Spread.from_stack()
     for entry in entries:
-        opts = pulumi.ResourceOptions(protect=entry.protect, retain_on_delete=entry.retain_on_delete)
+        opts = pulumi.ResourceOptions(protect=entry.protect, retain_on_delete=entry.retain_on_delete,
+                                      provider=spread.provider_for(entry.key))
         declared[entry.key] = Media(entry.key, **entry.args, opts=opts)
         declare_children(entry, declared[entry.key])  # its subtitles, audio tracks and playback ids
     for key, item in declared.items():
