@@ -23,6 +23,13 @@ none, it is computed from the backend (PULUMI_BACKEND_URL, Pulumi.yaml or `pulum
 organisation (of `--stack org/project/stack`, else `organization` on a DIY backend, else
 `pulumi org get-default`), the project and the stack, as the provider computes it.
 
+After a killed run of the *fast mode* (`PULUMI_SKIP_CHECKPOINTS=true pulumi up`, which writes the
+state only when the run ends), `--reconcile` does the rest: it also refreshes, through the provider,
+the resources whose media FastPix no longer lists or lists with other values (a lost delete or
+update), and with `--apply` deletes this stack's provable orphans (a lost create, the new half of a
+lost replace), so that the next `pulumi up` converges on the catalog. See fastpix_provider/reconcile.py
+for each kind of lost step, and its one limit (`retainOnDelete` entries).
+
 A killed run can also leave the stack locked (`--unlock` runs `pulumi cancel`, so use it only when no
 other run is going on) and, on a file:// backend, an empty or cut-off `.attrs` sidecar beside the
 stack's state file that makes Pulumi fail with "failed to load checkpoint: EOF" (the kill fell

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -164,6 +165,7 @@ def kill_and_recover(emulator: EmulatorServer, catalog_stack: Any, *, examples: 
     kills: list[int] = []
     failures: list[AssertionError] = []
     steps: list[dict[str, Any]] = []
+    seen: Counter[str] = Counter()  # what the recoveries had to do, to show each kind of loss was met
     state = {"catalog": dict(catalog.entries)}
 
     @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
@@ -194,7 +196,10 @@ def kill_and_recover(emulator: EmulatorServer, catalog_stack: Any, *, examples: 
             if KilledUp(stack, emulator).run_and_kill(after, delay):
                 made += 1
                 time.sleep(0.2)  # calls the killed provider had on the wire land before the recovery lists
-                recover(stack)
+                said = recover(stack).stdout
+                seen["orphan deleted"] += said.count("deleted orphan")
+                seen["gone, refreshed"] += said.count("FastPix lists no media of that id")
+                seen["drifted, refreshed"] += said.count("FastPix holds other values")
                 assert_state_matches_fastpix(stack, emulator)
         kills.append(made)
         stack.up(parallel=8)
@@ -203,6 +208,7 @@ def kill_and_recover(emulator: EmulatorServer, catalog_stack: Any, *, examples: 
     chain()
     if failures:
         raise failures[0]
+    assert seen["orphan deleted"] and seen["gone, refreshed"] + seen["drifted, refreshed"], seen
     return sum(kills)
 
 
