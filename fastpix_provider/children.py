@@ -18,7 +18,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ._text import echo
-from .media import UNKNOWN, Failure
+from .media import UNKNOWN, ChangePlan, Failure
 
 __all__ = [
     "PLAYBACK_ID_FIELDS", "TRACK_FIELDS", "ChildField", "ChildPlan", "check_playback_id", "check_track",
@@ -211,17 +211,8 @@ def check_track(inputs: Mapping[str, Any]) -> list[Failure]:
     return failures
 
 
-@dataclass(frozen=True)
-class ChildPlan:
-    """What a change of a child's inputs needs: the fields that differ, which force a replace, which calls."""
-
-    changed: tuple[str, ...]
-    replaces: tuple[str, ...]
-    calls: tuple[str, ...]
-
-    @property
-    def has_changes(self) -> bool:
-        return bool(self.changed)
+# The same plan as a media's: the fields that differ, which force a replace, which calls.
+ChildPlan = ChangePlan
 
 
 def _with_defaults(inputs: Mapping[str, Any], fields: Sequence[ChildField]) -> dict[str, Any]:

@@ -15,9 +15,7 @@ after a search by the create's owner tag found nothing (see `_create`).
 from __future__ import annotations
 
 import functools
-import os
 import secrets
-import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -29,15 +27,14 @@ import httpx
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
-    ResourceProvider,
     UpdateResult,
 )
 
 from . import diagnostics, media, uploads
+from ._provider_base import FastPixProvider, _clients, client_for  # noqa: F401  # where tests reach the client cache
 from .client import FastPixClient
 from .errors import (
     APIError,
@@ -49,28 +46,14 @@ from .errors import (
     TransportError,
 )
 from .owner import OwnerTag
-from .settings import ProviderSettings
 
 DEFAULT_READY_TIMEOUT_SECONDS = 20 * 60
 UPLOAD_TO_MEDIA_TIMEOUT_SECONDS = 10 * 60.0
 READY_POLL_SECONDS = 1.0
 RECOVER_COMMAND = "python -m fastpix_provider.recover --stack <stack>"
 
-_clients: dict[tuple[str, str, str], FastPixClient] = {}
-_clients_lock = threading.Lock()
 # The workspace each client's credentials belong to, once FastPix has shown it (see _confirm_gone).
 _workspaces: dict[int, str] = {}
-
-
-def client_for(settings: ProviderSettings) -> FastPixClient:
-    """One client, so one connection pool, per provider process and set of credentials."""
-    credentials = settings.credentials()
-    key = (settings.api_url, credentials.access_token_id, credentials.secret_key)
-    with _clients_lock:
-        client = _clients.get(key)
-        if client is None:
-            client = _clients[key] = FastPixClient(settings.api_url, credentials, on_retry=diagnostics.warn)
-        return client
 
 
 class WorkspaceNotProvenError(FastPixError):
@@ -101,32 +84,12 @@ def _plain_errors(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class MediaProvider(ResourceProvider):
+class MediaProvider(FastPixProvider):
     """Lifecycle of one FastPix media. Inputs and outputs use Python-style names; see media.py."""
 
-    # Nothing secret is ever captured in the pickled provider, so the engine need not encrypt it.
-    serialize_as_secret_always = False
-
     def __init__(self) -> None:
-        self._settings: ProviderSettings | None = None
-        self._sleep: Callable[[float], None] = time.sleep
-        self._client_factory: Callable[[ProviderSettings], FastPixClient] = client_for
+        super().__init__()
         self._storage_factory: Callable[[], httpx.Client] = uploads.storage_client
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__()  # type: ignore[misc]
-
-    # -- configuration ------------------------------------------------------------------------------
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._settings = ProviderSettings.resolve({"fastpix:apiUrl": req.config.get("fastpix:apiUrl")}, os.environ)
-
-    def _client(self) -> FastPixClient:
-        settings = self._settings or ProviderSettings.resolve({}, os.environ)
-        return self._client_factory(settings)
 
     # -- lifecycle ----------------------------------------------------------------------------------
 

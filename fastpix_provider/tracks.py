@@ -22,8 +22,6 @@ What the providers believe, as MediaProvider does (issue 9):
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -31,16 +29,15 @@ import pulumi
 from pulumi.dynamic import (
     CheckFailure,
     CheckResult,
-    ConfigureRequest,
     CreateResult,
     DiffResult,
     ReadResult,
     Resource,
-    ResourceProvider,
     UpdateResult,
 )
 
 from . import diagnostics
+from ._provider_base import FastPixProvider
 from ._sdk_compat import registering_media
 from ._text import echo
 from .children import (
@@ -57,8 +54,7 @@ from .children import (
 from .client import FastPixClient
 from .errors import FastPixError, NotFoundError, ProtocolError, RateLimitedError, ServerError, TransportError
 from .media import Failure
-from .provider import MediaProvider, _plain_errors, client_for
-from .settings import ProviderSettings
+from .provider import MediaProvider, _plain_errors
 
 if TYPE_CHECKING:
     from .resource import Media
@@ -69,31 +65,13 @@ class ChildMayExistError(FastPixError):
     """A create of a track or playback id failed in a way after which FastPix may still have made it."""
 
 
-class ChildProvider(ResourceProvider):
+class ChildProvider(FastPixProvider):
     """What both providers share: configuration, the client, the search after a lost create, gone-or-not."""
 
-    serialize_as_secret_always = False
     what = "child"
     collection = ""  # the media object's list of such children: tracks | playbackIds
     id_output = ""
     fields: tuple[ChildField, ...] = ()
-
-    def __init__(self) -> None:
-        self._settings: ProviderSettings | None = None
-        self._sleep: Callable[[float], None] = time.sleep
-        self._client_factory: Callable[[ProviderSettings], FastPixClient] = client_for
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {}
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__init__()  # type: ignore[misc]
-
-    def configure(self, req: ConfigureRequest) -> None:
-        self._settings = ProviderSettings.resolve({"fastpix:apiUrl": req.config.get("fastpix:apiUrl")}, os.environ)
-
-    def _client(self) -> FastPixClient:
-        return self._client_factory(self._settings or ProviderSettings.resolve({}, os.environ))
 
     def _stables(self) -> list[str]:
         return [self.id_output, "workspace_id"]
