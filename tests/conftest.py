@@ -12,6 +12,7 @@ import pytest
 from fastpix_emulator import EmulatorServer
 from pulumi_local import EngineToolchain, LocalStack, find_toolchain, program_file
 from tests.support.builders import ACCESS_TOKEN_ID, SECRET_KEY
+from tests.support.providers import ProviderWiring
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The package itself is installed (pip install -e .); the dynamic providers some tests define
@@ -51,6 +52,14 @@ def second_workspace(emulator: EmulatorServer) -> tuple[str, str, str]:
     backend.reset()
     backend.processing_delay = 0.0
     return SECOND_ACCESS_TOKEN_ID, SECOND_SECRET_KEY, backend.workspace_id
+
+
+@pytest.fixture
+def wire(emulator: EmulatorServer) -> Iterator[ProviderWiring]:
+    """`wire(MediaProvider, attempts=2)`: a provider talking to the session's emulator, without the engine."""
+    wiring = ProviderWiring(emulator.api_url)
+    yield wiring
+    wiring.close()
 
 
 @pytest.fixture

@@ -20,13 +20,11 @@ import pytest
 
 from fastpix_emulator import EmulatorServer, FaultRule
 from fastpix_provider import catalog, media, uploads
-from fastpix_provider.client import Credentials, FastPixClient
 from fastpix_provider.errors import FastPixError
 from fastpix_provider.fields import catalog_name
 from fastpix_provider.owner import OWNER_METADATA_KEY, OwnerTag
-from fastpix_provider.provider import MediaProvider, _workspaces
-from fastpix_provider.retry import RetryPolicy
-from tests.support.builders import ACCESS_TOKEN_ID, SAMPLE_URL, SECRET_KEY
+from fastpix_provider.provider import MediaProvider
+from tests.support.builders import SAMPLE_URL
 
 STACK_ID = "0123456789ab"
 QUANTUM = uploads.QUANTUM
@@ -177,23 +175,11 @@ def uploading(emulator: EmulatorServer) -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def make_provider(uploading: EmulatorServer) -> Iterator[Callable[..., MediaProvider]]:
-    clients: list[FastPixClient] = []
-
+def make_provider(wire, uploading: EmulatorServer) -> Callable[..., MediaProvider]:
     def make(attempts: int = 4) -> MediaProvider:
-        client = FastPixClient(uploading.api_url, Credentials(ACCESS_TOKEN_ID, SECRET_KEY),
-                               policy=RetryPolicy(max_attempts=attempts, initial_delay=0.0, jitter=no_jitter),
-                               sleep=lambda _s: None, on_retry=lambda _m: None)
-        clients.append(client)
-        provider = MediaProvider()
-        provider._client_factory = lambda _settings: client
-        provider._sleep = lambda _s: None
-        return provider
+        return wire(MediaProvider, uploading.api_url, attempts=attempts)
 
-    yield make
-    for client in clients:
-        _workspaces.pop(id(client), None)
-        client.close()
+    return make
 
 
 def file_props(path: Path, name: str = "intro", *, nonce_free_owner: str | None = None, **inputs: Any) -> dict[str, Any]:

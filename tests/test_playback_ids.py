@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -14,13 +14,10 @@ from pulumi.dynamic import CreateResult
 
 from fastpix_emulator import EmulatorServer, FaultRule
 from fastpix_provider import children
-from fastpix_provider.client import Credentials, FastPixClient
 from fastpix_provider.errors import ProtocolError
 from fastpix_provider.playback_ids import PlaybackIdProvider
-from fastpix_provider.provider import _workspaces
-from fastpix_provider.retry import RetryPolicy
 from tests.support import captured_shapes as cs
-from tests.support.builders import ACCESS_TOKEN_ID, SAMPLE_URL, SECRET_KEY
+from tests.support.builders import SAMPLE_URL
 from tests.support.journal import api_calls
 
 PARTNER = {"default_policy": "deny", "allow": ["partner.example.com"], "deny": []}
@@ -140,23 +137,11 @@ def test_the_emulator_answers_restriction_patches_as_the_live_api(
 # -- the provider against the emulator ---------------------------------------------------------------
 
 @pytest.fixture
-def make_provider(emulator: EmulatorServer) -> Iterator[Callable[..., PlaybackIdProvider]]:
-    clients: list[FastPixClient] = []
-
+def make_provider(wire) -> Callable[..., PlaybackIdProvider]:
     def make(*, attempts: int = 4) -> PlaybackIdProvider:
-        client = FastPixClient(emulator.api_url, Credentials(ACCESS_TOKEN_ID, SECRET_KEY),
-                               policy=RetryPolicy(max_attempts=attempts, initial_delay=0.0, jitter=lambda d: d),
-                               sleep=lambda _s: None, on_retry=lambda _m: None)
-        clients.append(client)
-        provider = PlaybackIdProvider()
-        provider._client_factory = lambda _settings: client
-        provider._sleep = lambda _s: None
-        return provider
+        return wire(PlaybackIdProvider, attempts=attempts)
 
-    yield make
-    for client in clients:
-        _workspaces.pop(id(client), None)
-        client.close()
+    return make
 
 
 def new_media(emulator: EmulatorServer) -> str:

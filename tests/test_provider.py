@@ -7,14 +7,13 @@ sent again, whose media may be adopted, and that the owner tag survives every ca
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from fastpix_emulator import EmulatorServer, FaultRule
 from fastpix_provider import media
-from fastpix_provider.client import Credentials, FastPixClient
 from fastpix_provider.errors import FastPixError, ProtocolError
 from fastpix_provider.owner import OWNER_METADATA_KEY, OwnerTag
 from fastpix_provider.provider import (
@@ -22,10 +21,8 @@ from fastpix_provider.provider import (
     MediaMayExistError,
     MediaProvider,
     WorkspaceNotProvenError,
-    _workspaces,
 )
-from fastpix_provider.retry import RetryPolicy
-from tests.support.builders import ACCESS_TOKEN_ID, SAMPLE_URL, SECRET_KEY
+from tests.support.builders import SAMPLE_URL, SECRET_KEY
 from tests.support.journal import api_calls, media_ids
 
 STACK_ID = "0123456789ab"
@@ -37,23 +34,11 @@ def no_jitter(delay: float) -> float:
 
 
 @pytest.fixture
-def make_provider(emulator: EmulatorServer) -> Iterator[Callable[..., MediaProvider]]:
-    clients: list[FastPixClient] = []
-
+def make_provider(wire) -> Callable[..., MediaProvider]:
     def make(api_url: str | None = None, *, attempts: int = 4, secret_key: str = SECRET_KEY) -> MediaProvider:
-        client = FastPixClient(api_url or emulator.api_url, Credentials(ACCESS_TOKEN_ID, secret_key),
-                               policy=RetryPolicy(max_attempts=attempts, initial_delay=0.0, jitter=no_jitter),
-                               sleep=lambda _s: None, on_retry=lambda _m: None)
-        clients.append(client)
-        provider = MediaProvider()
-        provider._client_factory = lambda _settings: client
-        provider._sleep = lambda _s: None
-        return provider
+        return wire(MediaProvider, api_url, attempts=attempts, secret_key=secret_key)
 
-    yield make
-    for client in clients:
-        _workspaces.pop(id(client), None)
-        client.close()
+    return make
 
 
 def declared(name: str = "intro", **inputs: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ create whose answer was lost is found instead of sent twice, and when a track is
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,9 +19,8 @@ from fastpix_provider.client import Credentials, FastPixClient
 from fastpix_provider.errors import FastPixError
 from fastpix_provider.media import UNKNOWN
 from fastpix_provider.provider import WorkspaceNotProvenError, _workspaces
-from fastpix_provider.retry import RetryPolicy
 from fastpix_provider.tracks import ChildMayExistError, TrackProvider
-from tests.support.builders import ACCESS_TOKEN_ID, SAMPLE_URL, SECRET_KEY
+from tests.support.builders import SAMPLE_URL, SECRET_KEY
 from tests.support.journal import api_calls
 
 EN_VTT = "https://cdn.example.com/intro/en.vtt"
@@ -110,23 +109,11 @@ def no_jitter(delay: float) -> float:
 
 
 @pytest.fixture
-def make_provider(emulator: EmulatorServer) -> Iterator[Callable[..., TrackProvider]]:
-    clients: list[FastPixClient] = []
-
+def make_provider(wire) -> Callable[..., TrackProvider]:
     def make(*, attempts: int = 4, secret_key: str = SECRET_KEY) -> TrackProvider:
-        client = FastPixClient(emulator.api_url, Credentials(ACCESS_TOKEN_ID, secret_key),
-                               policy=RetryPolicy(max_attempts=attempts, initial_delay=0.0, jitter=no_jitter),
-                               sleep=lambda _s: None, on_retry=lambda _m: None)
-        clients.append(client)
-        provider = TrackProvider()
-        provider._client_factory = lambda _settings: client
-        provider._sleep = lambda _s: None
-        return provider
+        return wire(TrackProvider, attempts=attempts, secret_key=secret_key)
 
-    yield make
-    for client in clients:
-        _workspaces.pop(id(client), None)
-        client.close()
+    return make
 
 
 def new_media(emulator: EmulatorServer) -> str:
