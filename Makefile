@@ -25,7 +25,7 @@ test: setup lint
 	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) -m pytest
 
 # Every GitHub Actions workflow of the repository: its own, and the examples teams copy.
-WORKFLOWS = $(wildcard .github/workflows/*.yml .github/workflows/*.yaml examples/*/*workflow*.yml)
+WORKFLOWS = $(wildcard .github/workflows/*.yml .github/workflows/*.yaml templates/*/.github/workflows/*.yml)
 TOOLS := .tools
 ACTIONLINT_VERSION := v1.7.12
 ACTIONLINT := $(TOOLS)/actionlint-$(ACTIONLINT_VERSION)/actionlint

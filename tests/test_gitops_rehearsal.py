@@ -14,9 +14,9 @@ import sys
 
 import pytest
 
+from examples.gitops import rehearse
 from pulumi_local import EngineToolchain, engine_environment
 from tests.conftest import PROJECT_ROOT
-from tests.gitops_support import GITOPS, script
 
 pytestmark = pytest.mark.engine
 
@@ -24,12 +24,12 @@ pytestmark = pytest.mark.engine
 def test_the_rehearsal_passes_every_step_of_the_merge_path(toolchain: EngineToolchain, tmp_path) -> None:
     env = {**os.environ, **engine_environment(tmp_path / "home", toolchain)}
     env.pop("FASTPIX_ALLOW_DELETIONS", None)
-    result = subprocess.run([sys.executable, str(GITOPS / "rehearse.py")], cwd=PROJECT_ROOT, env=env,
+    result = subprocess.run([sys.executable, "-m", "examples.gitops.rehearse"], cwd=PROJECT_ROOT, env=env,
                             capture_output=True, text=True, timeout=600)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "FAILED" not in output and "rehearsal passed" in result.stdout
-    expectations = script("rehearse").EXPECTATIONS
+    expectations = rehearse.EXPECTATIONS
     assert len(expectations) == 16
     for expectation in expectations:
         assert f"  ok  {expectation}\n" in result.stdout, f"not checked: {expectation}\n{output}"

@@ -9,15 +9,9 @@ from typing import Any
 
 import pytest
 
+from examples.gitops import fake_github
+from fastpix_provider.cli import approval, drift_issue, github_api, plan_digest, pr_comment
 from fastpix_provider.gate import comment_marker, judge, read_plan, render_markdown
-from tests.gitops_support import script
-
-approval = script("approval")
-drift_issue = script("drift_issue")
-fake_github = script("fake_github")
-github_api = script("github_api")
-plan_digest = script("plan_digest")
-pr_comment = script("pr_comment")
 
 MEDIA = "pulumi-python:dynamic/fastpix:Media"
 

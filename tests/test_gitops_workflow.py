@@ -7,15 +7,17 @@ the saved plan that is never cancelled, and the scripts it calls exist.
 
 from __future__ import annotations
 
+import importlib
 import re
 import subprocess
+import tomllib
 from typing import Any
 
 import pytest
 import yaml
 
 from tests.conftest import PROJECT_ROOT
-from tests.gitops_support import GITOPS, WORKFLOW
+from tests.gitops_support import WORKFLOW
 
 TEXT = WORKFLOW.read_text()
 DOC: dict[Any, Any] = yaml.safe_load(TEXT)
@@ -80,11 +82,11 @@ def test_apply_needs_the_plan_applies_the_saved_one_and_never_allows_deletions_b
     apply = JOBS["apply"]
     assert apply["needs"] == "plan"
     assert apply["strategy"]["max-parallel"] == 1 and apply["strategy"]["matrix"]["stack"]
-    assert "pipeline.py\" apply" in yaml.safe_dump(apply) or 'pipeline.py" apply' in TEXT
+    assert "fastpix-pipeline apply" in yaml.safe_dump(apply)
     assert "FASTPIX_ALLOW_DELETIONS" not in TEXT
     assert "vars.FASTPIX_MAX_DELETES || '0'" in TEXT
     runs = "\n".join(str(step.get("run", "")) for step in apply["steps"])
-    assert not re.search(r"^\s*pulumi (up|preview)", runs, re.M), "the apply goes through pipeline.py (`up --plan`)"
+    assert not re.search(r"^\s*pulumi (up|preview)", runs, re.M), "the apply goes through fastpix-pipeline (`up --plan`)"
     assert JOBS["recover"]["concurrency"]["group"] == "fastpix-apply-${{ inputs.stack }}"
     assert "--apply --unlock" in yaml.safe_dump(JOBS["recover"])
 
@@ -103,18 +105,20 @@ def test_every_install_is_pinned_by_the_constraints() -> None:
 def test_the_triggers_cover_the_provider_the_constraints_and_the_workflow_itself() -> None:
     for event in ("pull_request", "push"):
         paths = TRIGGERS[event]["paths"]
-        for path in ("media.yaml", "fastpix_provider/**", "constraints.txt", ".github/workflows/fastpix.yml",
-                     ".github/fastpix/**"):
+        for path in ("media.yaml", "__main__.py", "requirements.txt", "constraints.txt", ".github/workflows/fastpix.yml"):
             assert path in paths, (event, path)
         assert TRIGGERS[event]["branches"] == ["main"]
     assert "schedule" in TRIGGERS and TRIGGERS["pull_request_review"]["types"] == ["submitted", "dismissed"]
 
 
-def test_the_scripts_it_calls_are_the_ones_in_this_folder() -> None:
-    called = set(re.findall(r'"\$SCRIPTS/(\w+\.py)"', TEXT))
-    assert called == {"pipeline.py", "pr_comment.py", "drift_issue.py"}
+def test_the_commands_it_calls_are_the_package_s_console_scripts() -> None:
+    runs = "\n".join(str(step.get("run", "")) for job in JOBS.values() for step in job["steps"])
+    called = set(re.findall(r"^\s*(fastpix-[a-z-]+) ", runs, re.M))
+    assert called == {"fastpix-pipeline", "fastpix-pr-comment", "fastpix-drift-issue", "fastpix-recover"}
+    scripts = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     for name in called:
-        assert (GITOPS / name).is_file()
+        module, _, function = scripts[name].partition(":")
+        assert callable(getattr(importlib.import_module(module), function))
 
 
 @pytest.mark.parametrize("tool", ["actionlint", "zizmor"])

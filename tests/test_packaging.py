@@ -43,7 +43,8 @@ def test_the_wheel_holds_the_provider_and_the_emulator_only(wheel: Path) -> None
     metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
     assert "Requires-Dist: pulumi<4,>=3.139" in metadata
     entry_points = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
-    for script in ("fastpix-gate", "fastpix-export", "fastpix-recover", "fastpix-emulator"):
+    for script in ("fastpix-gate", "fastpix-export", "fastpix-recover", "fastpix-emulator", "fastpix-pipeline",
+                   "fastpix-pr-comment", "fastpix-drift-issue"):
         assert f"{script} = " in entry_points
 
 
@@ -75,10 +76,15 @@ def user_project(tmp_path: Path, wheel: Path, toolchain: EngineToolchain) -> Ite
                    timeout=120)
     project = tmp_path / "videos"
     subprocess.run([sys.executable, "-m", "venv", str(project / "venv")], check=True, timeout=120)
-    # The wheel, then the template's own requirements (which name fastpix-pulumi), at this repository's pins.
-    subprocess.run([str(project / "venv" / "bin" / "pip"), "install", "--quiet", str(wheel), "-r",
-                    str(project / "requirements.txt"), "-c", str(PROJECT_ROOT / "constraints.txt")],
+    # The wheel, then the template's own requirements (which name fastpix-pulumi) at the template's own pins,
+    # as its pipeline installs them.
+    pip = str(project / "venv" / "bin" / "pip")
+    subprocess.run([pip, "install", "--quiet", str(wheel), "-r", "requirements.txt", "-c", "constraints.txt"],
                    cwd=project, env=env, check=True, capture_output=True, text=True, timeout=600)
+    frozen = subprocess.run([pip, "freeze"], cwd=project, env=env, check=True, capture_output=True, text=True).stdout
+    pinned = [line for line in (project / "constraints.txt").read_text().splitlines() if line and not line.startswith("#")]
+    assert sorted(line for line in frozen.splitlines() if not line.startswith("fastpix")) == sorted(pinned), (
+        "templates/fastpix-media/constraints.txt no longer pins exactly what fastpix-pulumi needs")
     yield project, env
 
 

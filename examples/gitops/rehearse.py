@@ -1,12 +1,12 @@
-"""Rehearse the GitOps pipeline locally: the jobs of github-workflow.yml, offline, through the real engine.
+"""Rehearse the GitOps pipeline locally: the jobs of the template's workflow, offline, through the real engine.
 
-    .venv/bin/python examples/gitops/rehearse.py
+    .venv/bin/python -m examples.gitops.rehearse
 
 Starts the FastPix emulator and a fake of GitHub's API (fake_github.py), keeps the state on a file://
-backend in a temporary folder, and plays pull requests through the very scripts the workflow runs:
-`pipeline.py plan` (state digest, `pulumi preview --refresh --save-plan`, approval, deletion gate),
-`pr_comment.py` (one comment per stack, found by its marker), `pipeline.py apply` (state check,
-approval, gate, `pulumi up --plan`) and `drift_issue.py` (the scheduled drift check). Each step checks
+backend in a temporary folder, and plays pull requests through the very commands the workflow runs:
+`fastpix-pipeline plan` (state digest, `pulumi preview --refresh --save-plan`, approval, deletion gate),
+`fastpix-pr-comment` (one comment per stack, found by its marker), `fastpix-pipeline apply` (state check,
+approval, gate, `pulumi up --plan`) and `fastpix-drift-issue` (the scheduled drift check). Each step checks
 what it expects and says what it saw; the script exits 0 only if every expectation held.
 """
 
@@ -23,14 +23,9 @@ from typing import Any
 import httpx
 import yaml
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
-sys.path[:0] = [str(ROOT), str(HERE)]
-
-from fake_github import FakeGitHub  # noqa: E402
-
-from fastpix_emulator.process import EmulatorProcess  # noqa: E402
-from pulumi_local import CliStack, find_toolchain  # noqa: E402
+from examples.gitops.fake_github import FakeGitHub
+from fastpix_emulator.process import EmulatorProcess
+from pulumi_local import CliStack, find_toolchain
 
 AUTH = ("rehearsal-token", "rehearsal-secret")
 URL = "https://static.fastpix.com/fp-sample-video.mp4"
@@ -76,7 +71,9 @@ class Rehearsal:
         env = {**self.stack.env, "GH_TOKEN": self.github.token, "GITHUB_API_URL": self.github.url,
                "GITHUB_REPOSITORY": self.github.repo}
         env.pop("FASTPIX_ALLOW_DELETIONS", None)
-        result = subprocess.run([sys.executable, str(HERE / name), *args], cwd=self.stack.folder, env=env,
+        # The pipeline's commands, as the workflow runs them from the installed package.
+        module = f"fastpix_provider.cli.{name.removesuffix('.py')}"
+        result = subprocess.run([sys.executable, "-m", module, *args], cwd=self.stack.folder, env=env,
                                 capture_output=True, text=True, timeout=600)
         return result
 

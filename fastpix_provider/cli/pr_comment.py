@@ -1,6 +1,6 @@
 """Post the gate's report as one comment per stack on a pull request, updated in place.
 
-    python pr_comment.py --pr N --body-file comment.md --marker '<!-- fastpix-gate stack=production -->'
+    fastpix-pr-comment --pr N --body-file comment.md --marker '<!-- fastpix-gate stack=production -->'
 
 The comment is found by its hidden marker among the comments of the workflow's own bot (never
 someone else's, never the last comment of whoever posted last), edited if it is there, created
@@ -15,7 +15,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from github_api import BOT_LOGIN, GitHub, GitHubError
+from .github_api import BOT_LOGIN, GitHub, GitHubError
 
 LIMIT = 65_536
 

@@ -1,7 +1,7 @@
 """The scheduled drift check: one issue per stack, opened on drift, updated while it lasts, closed when clean.
 
-    python drift_issue.py --stack production [--repo OWNER/NAME] [--run-url URL] [--preview-file drift.json]
-    python drift_issue.py --list-drifted   # the stacks whose drift issue is open, one a line (opt-in auto-fix)
+    fastpix-drift-issue --stack production [--repo OWNER/NAME] [--run-url URL] [--preview-file drift.json]
+    fastpix-drift-issue --list-drifted   # the stacks whose drift issue is open, one a line (opt-in auto-fix)
 
 Runs `pulumi preview --refresh --expect-no-changes --json` (or reads its saved output): every step
 that is not `same` is drift, a change made outside the catalog (a title edited in the dashboard, a
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from github_api import GitHub, GitHubError
+from .github_api import GitHub, GitHubError
 
 LABEL = "fastpix-drift"
 LIMIT = 64_000  # GitHub refuses an issue body over 65,536 characters

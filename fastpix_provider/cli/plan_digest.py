@@ -1,7 +1,7 @@
 """Refuse to apply a reviewed plan to a state that moved since the plan was made.
 
-    python plan_digest.py record --stack S --output state.sha256   # in the plan job, before the preview
-    python plan_digest.py verify --stack S --expected state.sha256 # in the apply job, before `pulumi up --plan`
+    python -m fastpix_provider.cli.plan_digest record --stack S --output state.sha256    # plan job, before the preview
+    python -m fastpix_provider.cli.plan_digest verify --stack S --expected state.sha256  # apply job, before up --plan
 
 The digest is a SHA-256 of `pulumi stack export` (the checkpoint as the backend holds it, secrets
 still encrypted), read with the same JSON canonical form at both ends. Pulumi's own `up --plan`

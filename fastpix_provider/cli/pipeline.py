@@ -1,7 +1,7 @@
-"""The plan and apply jobs of github-workflow.yml, as one script the workflow and the rehearsal both run.
+"""The plan and apply jobs of the pipeline workflow, as one command the workflow and the rehearsal both run.
 
-    python pipeline.py plan  --stack S --out DIR [--pr N | --commit SHA] [--max-deletes 0] [--max-replaces 0]
-    python pipeline.py apply --stack S --plan-dir DIR [--commit SHA]
+    fastpix-pipeline plan  --stack S --out DIR [--pr N | --commit SHA] [--max-deletes 0] [--max-replaces 0]
+    fastpix-pipeline apply --stack S --plan-dir DIR [--commit SHA]
 
 plan (read-only credentials): records a digest of the stack's state, runs
 `pulumi preview --refresh --json --save-plan DIR/plan.json`, asks who approved the pull request's
@@ -26,9 +26,9 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import plan_digest
-from approval import Approval, decide, merged_pull_of
-from github_api import GitHub, GitHubError
+from . import plan_digest
+from .approval import Approval, decide, merged_pull_of
+from .github_api import GitHub, GitHubError
 
 SUMMARY_LIMIT = 1_000_000  # GitHub keeps at most 1 MiB of a step's summary
 

@@ -1,6 +1,6 @@
 """Who approved the deletions of a pull request: an approval its author cannot give or forge.
 
-    python approval.py (--pr N | --commit SHA) [--repo OWNER/NAME] [--github-output FILE]
+    python -m fastpix_provider.cli.approval (--pr N | --commit SHA) [--repo OWNER/NAME] [--github-output FILE]
 
 An approval counts when a reviewer's latest review of the pull request (GitHub records who wrote
 it; nobody can approve their own pull request)
@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from github_api import GitHub, GitHubError
+from .github_api import GitHub, GitHubError
 
 PHRASE = "approve-media-deletions"
 TRUSTED = {"OWNER", "MEMBER", "COLLABORATOR"}
