@@ -60,7 +60,7 @@ benchmark: setup
 # Mutation testing of the safety-critical modules with mutmut (see tests/mutation-report.md): slow (hours on
 # 2 cores, most of it client.py), so not part of `make test` or CI. `make mutation MUTATE="retry settings"` runs some
 # modules only. Afterwards: `.venv/bin/mutmut results` lists the survivors, `.venv/bin/mutmut show NAME` shows one.
-MUTATE ?= provider client retry recover gate settings owner media
+MUTATE ?= provider client retry cli.recover cli.gate settings owner media
 MUTATION_WORKERS ?= 2
 
 mutation: $(STAMP)
@@ -68,9 +68,10 @@ mutation: $(STAMP)
 	set -o pipefail; $(VENV)/bin/mutmut run --max-children $(MUTATION_WORKERS) \
 		$(foreach module,$(MUTATE),"fastpix_provider.$(module).*") | grep -v '^🎉'
 	$(PY) -c 'import json, pathlib; \
-	codes = {p.name[:-8]: list(json.loads(p.read_text())["exit_code_by_key"].values()) \
-	         for p in sorted(pathlib.Path("mutants/fastpix_provider").glob("*.py.meta"))}; \
-	[print(f"{name:10} {sum(c in (1, 3) for c in v):5} killed {v.count(0):4} survived {v.count(33) + v.count(5):4} untested " \
+	root = pathlib.Path("mutants/fastpix_provider"); \
+	codes = {".".join(p.relative_to(root).parts)[:-8]: list(json.loads(p.read_text())["exit_code_by_key"].values()) \
+	         for p in sorted(root.rglob("*.py.meta"))}; \
+	[print(f"{name:12} {sum(c in (1, 3) for c in v):5} killed {v.count(0):4} survived {v.count(33) + v.count(5):4} untested " \
 	       f"{len(v) - sum(c in (0, 1, 3, 5, 33) for c in v):3} other  of {len(v):5}") \
 	 for name, v in codes.items() if name in "$(MUTATE)".split()]'
 

@@ -8,7 +8,7 @@ For each N and each mode, through the real engine: `pulumi up` creating N media,
 `pulumi preview`, a no-change `pulumi up --refresh`, and the `pulumi up` that deletes all N once the
 catalog is emptied. Modes (see MODES): `default` (a checkpoint of the whole state per step, crash-safe
 as it is), `fast` (PULUMI_SKIP_CHECKPOINTS: the state is written once, at the end; crash-safe with
-`python -m fastpix_provider.recover --reconcile`, whose no-op cost is timed as its own phase), and the
+`python -m fastpix_provider.cli.recover --reconcile`, whose no-op cost is timed as its own phase), and the
 engine's own knobs one at a time (`no-backups`, `no-integrity`).
 
 Each phase is set against its floor, the same HTTP calls from a plain concurrent httpx loop at
@@ -216,7 +216,7 @@ def state_parts(media: list[dict[str, Any]]) -> dict[str, float]:
 def reconcile_dry_run(stack: LocalStack) -> float:
     """The no-op cost of the fast mode's crash safety: `recover --reconcile` on a healthy stack."""
     started = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", stack.stack.name,
+    result = subprocess.run([sys.executable, "-m", "fastpix_provider.cli.recover", "--stack", stack.stack.name,
                              "--reconcile"], cwd=stack.work_dir, env=stack.env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"recover --reconcile failed:\n{result.stdout}\n{result.stderr}")

@@ -34,7 +34,7 @@ from pulumi.dynamic import (
 )
 
 from . import diagnostics, media, uploads
-from ._provider_base import FastPixProvider, _clients, client_for  # noqa: F401  # where tests reach the client cache
+from ._provider_base import FastPixProvider
 from .client import FastPixClient
 from .errors import (
     APIError,
@@ -50,7 +50,7 @@ from .owner import OwnerTag
 DEFAULT_READY_TIMEOUT_SECONDS = 20 * 60
 UPLOAD_TO_MEDIA_TIMEOUT_SECONDS = 10 * 60.0
 READY_POLL_SECONDS = 1.0
-RECOVER_COMMAND = "python -m fastpix_provider.recover --stack <stack>"
+RECOVER_COMMAND = "fastpix-recover --stack <stack>"
 
 # The workspace each client's credentials belong to, once FastPix has shown it (see _confirm_gone).
 _workspaces: dict[int, str] = {}

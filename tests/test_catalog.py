@@ -62,8 +62,11 @@ def test_an_empty_catalog_declares_nothing() -> None:
     assert parse_catalog("# nothing yet\n") == []
 
 
-def test_the_shipped_catalog_is_valid() -> None:
-    assert len(load_catalog(Path(__file__).resolve().parent.parent / "media.yaml")) == 3
+def test_the_shipped_catalogs_are_valid() -> None:
+    root = Path(__file__).resolve().parent.parent
+    assert [entry.key for entry in load_catalog(root / "media.yaml")] == ["welcome", "product-tour", "teaser",
+                                                                         "customer-story"]
+    assert [entry.key for entry in load_catalog(root / "templates" / "fastpix-media" / "media.yaml")] == ["welcome", "tour"]
 
 
 @pytest.mark.parametrize(("text", "problem"), [

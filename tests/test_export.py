@@ -13,8 +13,7 @@ import yaml
 
 from fastpix_emulator import EmulatorServer
 from fastpix_provider.catalog import CatalogError, parse_catalog
-from fastpix_provider.errors import error_for_status
-from fastpix_provider.export import (
+from fastpix_provider.cli.export import (
     DRM_PLACEHOLDER,
     URL_PLACEHOLDER,
     catalog_entry,
@@ -24,6 +23,7 @@ from fastpix_provider.export import (
     source_of,
     withheld_because,
 )
+from fastpix_provider.errors import error_for_status
 from tests.support.builders import ACCESS_TOKEN_ID, SAMPLE_URL, SECRET_KEY
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -187,7 +187,7 @@ def test_the_catalog_added_to_is_read_with_the_catalogs_safeguards(tmp_path: Pat
 def run_export(emulator: EmulatorServer, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"FASTPIX_API_URL": emulator.api_url, "FASTPIX_USERNAME": ACCESS_TOKEN_ID, "FASTPIX_PASSWORD": SECRET_KEY,
            "PATH": ""}
-    return subprocess.run([sys.executable, "-m", "fastpix_provider.export", *args], cwd=PROJECT_ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "fastpix_provider.cli.export", *args], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from fastpix_emulator import EmulatorServer
-from fastpix_provider.export import catalog_entry, key_for, parse_date, selected
+from fastpix_provider.cli.export import catalog_entry, key_for, parse_date, selected
 from tests.support.builders import ACCESS_TOKEN_ID, SECRET_KEY, entry, media_body
 from tests.support.journal import api_calls, media_ids
 
@@ -21,7 +21,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 def export(emulator: EmulatorServer, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"FASTPIX_API_URL": emulator.api_url, "FASTPIX_USERNAME": ACCESS_TOKEN_ID, "FASTPIX_PASSWORD": SECRET_KEY,
            "PATH": ""}
-    return subprocess.run([sys.executable, "-m", "fastpix_provider.export", *args], cwd=PROJECT_ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "fastpix_provider.cli.export", *args], cwd=PROJECT_ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
 
 

@@ -94,7 +94,7 @@ def test_a_killed_engine_is_recovered_without_orphans(emulator: EmulatorServer, 
         time.sleep(1)  # creates already on the wire still land
 
         # The documented recovery: find the media behind pending creates, import them, then converge.
-        result = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", "test", "--apply",
+        result = subprocess.run([sys.executable, "-m", "fastpix_provider.cli.recover", "--stack", "test", "--apply",
                                  "--delete-orphans", "--unlock"], cwd=stack.work_dir, env=stack.env, capture_output=True,
                                 text=True, timeout=300)
         assert result.returncode == 0, result.stderr
@@ -104,7 +104,7 @@ def test_a_killed_engine_is_recovered_without_orphans(emulator: EmulatorServer, 
         stack.up(parallel=8)
         assert len(media_ids(emulator)) == 30
         assert media_ids(emulator) == stack_media_ids(stack)
-        rerun = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", "test"],
+        rerun = subprocess.run([sys.executable, "-m", "fastpix_provider.cli.recover", "--stack", "test"],
                                cwd=stack.work_dir, env=stack.env, capture_output=True, text=True, timeout=300)
         assert "nothing to recover" in rerun.stdout
 

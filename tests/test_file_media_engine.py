@@ -140,14 +140,14 @@ def test_a_run_killed_mid_upload_ends_after_recover_with_exactly_the_catalog(
     [abandoned] = emulator.backend.uploads.values()
     assert abandoned.status == "waiting" and 0 < abandoned.received_bytes < 40 * MiB
 
-    result = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", "test", "--apply",
+    result = subprocess.run([sys.executable, "-m", "fastpix_provider.cli.recover", "--stack", "test", "--apply",
                              "--delete-orphans", "--unlock"], cwd=stack.work_dir, env=stack.env,
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     stack.up()
     assert len(media_ids(emulator)) == 2 and media_ids(emulator) == stack_media_ids(stack)
     assert abandoned.status == "cancelled", "the upload the killed run left is cancelled, not left waiting"
-    rerun = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", "test"],
+    rerun = subprocess.run([sys.executable, "-m", "fastpix_provider.cli.recover", "--stack", "test"],
                            cwd=stack.work_dir, env=stack.env, capture_output=True, text=True, timeout=300)
     assert "nothing to recover" in rerun.stdout, rerun.stdout
 

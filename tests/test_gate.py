@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from fastpix_emulator import EmulatorServer
-from fastpix_provider.gate import (
+from fastpix_provider.cli.gate import (
     DEFAULT_MAX_DELETES,
     GITHUB_COMMENT_LIMIT,
     PlanError,
@@ -92,7 +92,7 @@ def test_the_gate_on_real_previews_blocks_names_and_lets_approved_changes_throug
     preview.write_text(cli.run("preview", "--json").stdout)
 
     def gate(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "fastpix_provider.gate", str(preview), *args], cwd=PROJECT_ROOT,
+        return subprocess.run([sys.executable, "-m", "fastpix_provider.cli.gate", str(preview), *args], cwd=PROJECT_ROOT,
                               capture_output=True, text=True, env={"PATH": "", **env})
 
     blocked = gate("--max-deletes", "3")

@@ -11,7 +11,7 @@ import pytest
 
 from examples.gitops import fake_github
 from fastpix_provider.cli import approval, drift_issue, github_api, plan_digest, pr_comment
-from fastpix_provider.gate import comment_marker, judge, read_plan, render_markdown
+from fastpix_provider.cli.gate import comment_marker, judge, read_plan, render_markdown
 
 MEDIA = "pulumi-python:dynamic/fastpix:Media"
 

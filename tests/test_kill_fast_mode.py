@@ -94,7 +94,7 @@ def kill_engine_tree() -> bool:
 
 
 def recover(stack: Any) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", "test", "--reconcile",
+    result = subprocess.run([sys.executable, "-m", "fastpix_provider.cli.recover", "--stack", "test", "--reconcile",
                              "--apply", "--unlock"], cwd=stack.work_dir, env=stack.env, capture_output=True, text=True,
                             timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -23,16 +25,21 @@ class RecordingMocks(pulumi.runtime.Mocks):
 
 
 @pytest.fixture
-def mocks() -> RecordingMocks:
+def mocks() -> Iterator[RecordingMocks]:
+    # The mocks run on the thread's current event loop; a test before may have left none (asyncio.run does).
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     recording = RecordingMocks()
     pulumi.runtime.set_mocks(recording, project="fastpix-media", stack="unit", preview=False)
-    return recording
+    yield recording
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pulumi.runtime.test
 def test_a_thousand_media_register_in_one_program(mocks: RecordingMocks) -> Any:
     # The SDK's provider serializer deepens a pickler patch on every call; without the reset in
-    # resource.py this loop dies with RecursionError near the 1,000th media.
+    # _sdk_compat.py this loop dies with RecursionError near the 1,000th media.
     media = [Media(f"clip-{i}", url="https://static.fastpix.com/fp-sample-video.mp4") for i in range(1500)]
     return media[-1].id.apply(lambda media_id: None)
 

@@ -18,8 +18,10 @@ import pytest
 from pulumi.dynamic import ConfigureRequest
 
 from fastpix_emulator import EmulatorServer, FaultRule
+from fastpix_provider import _provider_base as provider_base
 from fastpix_provider import diagnostics, media
 from fastpix_provider import provider as provider_module
+from fastpix_provider._provider_base import client_for
 from fastpix_provider.client import Credentials, FastPixClient
 from fastpix_provider.errors import ConfigurationError, FastPixError, TransportError, error_for_status
 from fastpix_provider.owner import OWNER_METADATA_KEY
@@ -29,7 +31,6 @@ from fastpix_provider.provider import (
     MediaProvider,
     WorkspaceNotProvenError,
     _workspaces,
-    client_for,
 )
 from fastpix_provider.retry import RetryPolicy
 from fastpix_provider.settings import ProviderSettings
@@ -103,7 +104,7 @@ def test_the_api_url_comes_from_the_stack_config_given_to_configure(monkeypatch:
     monkeypatch.setenv("FASTPIX_API_URL", "https://env.example/v1")
     given: list[ProviderSettings] = []
     made = MediaProvider()
-    made._client_factory = lambda settings: given.append(settings)  # type: ignore[assignment,func-returns-value]
+    made._client_factory = lambda settings: given.append(settings)  # type: ignore[assignment,func-returns-value,return-value]
     made._client()
     made.configure(ConfigureRequest({"fastpix:apiUrl": "https://config.example/v1"}))  # type: ignore[arg-type]
     made._client()
@@ -128,8 +129,8 @@ def test_one_client_per_api_url_and_credentials_whose_retries_are_shown_to_the_u
         assert list(client.list_media()) == []
         assert len(seen.warnings) == 1 and "429" in seen.warnings[0]
     finally:
-        for key in [key for key in provider_module._clients if key[0] == emulator.api_url]:
-            provider_module._clients.pop(key).close()
+        for key in [key for key in provider_base._clients if key[0] == emulator.api_url]:
+            provider_base._clients.pop(key).close()
     with pytest.raises(ConfigurationError):
         client_for(ProviderSettings(emulator.api_url, None, SECRET_KEY))
 
@@ -318,7 +319,7 @@ def test_a_failed_search_names_the_failure_the_media_and_the_recover_command(emu
     message = str(raised.value)
     assert message.startswith("FastPix answered 524 to POST")
     assert ". FastPix may have created the media, and the search for it failed too (" in message
-    assert message.endswith("Before running again, find it with `python -m fastpix_provider.recover --stack <stack>` "
+    assert message.endswith("Before running again, find it with `fastpix-recover --stack <stack>` "
                             f"(it looks for media tagged {message.split('tagged ')[1][:-2]}).")
 
 

@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 
-from fastpix_provider import recover
-from fastpix_provider.errors import FastPixError, error_for_status
-from fastpix_provider.owner import OWNER_METADATA_KEY, OwnerTag, owner_path, stack_id_for
-from fastpix_provider.recover import (
+from fastpix_provider.cli import recover
+from fastpix_provider.cli.recover import (
     RecoveryPlan,
     StackRef,
     broken_state_sidecars,
@@ -25,6 +23,8 @@ from fastpix_provider.recover import (
     this_stack_id,
     write_backup,
 )
+from fastpix_provider.errors import FastPixError, error_for_status
+from fastpix_provider.owner import OWNER_METADATA_KEY, OwnerTag, owner_path, stack_id_for
 
 PROJECT, STACK = "fastpix-media", "dev"
 OURS = stack_id_for("file:///srv/state", "organization", PROJECT, STACK)
@@ -340,7 +340,7 @@ def test_the_organisation_comes_from_the_stack_name_then_the_backend(monkeypatch
         calls.append(args)
         return subprocess.CompletedProcess(args, 0, stdout="acme\n", stderr="")
 
-    monkeypatch.setattr("fastpix_provider.recover.subprocess.run", fake_run)
+    monkeypatch.setattr("fastpix_provider.cli.recover.subprocess.run", fake_run)
     assert organization_of(StackRef.parse("dev"), "https://api.pulumi.com") == "acme"
     assert calls == [["pulumi", "org", "get-default"]]
 

@@ -12,10 +12,8 @@ from typing import Any
 
 import pytest
 
-from fastpix_provider import recover
-from fastpix_provider.errors import error_for_status
-from fastpix_provider.owner import OWNER_METADATA_KEY, OwnerTag, owner_path, stack_id_for
-from fastpix_provider.recover import (
+from fastpix_provider.cli import recover
+from fastpix_provider.cli.recover import (
     RecoveryPlan,
     file_backend_root,
     organization_of,
@@ -24,6 +22,8 @@ from fastpix_provider.recover import (
     recorded_stack_ids,
     this_stack_id,
 )
+from fastpix_provider.errors import error_for_status
+from fastpix_provider.owner import OWNER_METADATA_KEY, OwnerTag, owner_path, stack_id_for
 
 PROJECT, STACK = "fastpix-media", "dev"
 OURS = stack_id_for("file:///srv/state", "organization", PROJECT, STACK)
@@ -139,7 +139,7 @@ def run(monkeypatch: pytest.MonkeyPatch, pulumi: FakePulumi, client: FakeClient,
         made.append((api_url, credentials.access_token_id, credentials.secret_key))
         return client
 
-    monkeypatch.setattr(recover.subprocess, "run", pulumi)
+    monkeypatch.setattr("fastpix_provider.cli.recover.subprocess.run", pulumi)
     monkeypatch.setattr(recover, "FastPixClient", make_client)
     return recover.main(["--stack", STACK, *args]), made
 
@@ -306,10 +306,10 @@ def test_the_file_backend_root_ignores_query_options_and_other_backends(tmp_path
 
 def test_an_http_backend_asks_pulumi_for_the_default_organisation(monkeypatch: pytest.MonkeyPatch) -> None:
     pulumi = FakePulumi({}, org="acme\n")
-    monkeypatch.setattr(recover.subprocess, "run", pulumi)
+    monkeypatch.setattr("fastpix_provider.cli.recover.subprocess.run", pulumi)
     assert organization_of(recover.StackRef.parse("dev"), "http://pulumi.internal") == "acme"
     pulumi = FakePulumi({}, org="", fail={"org get-default": "error: not logged in"})
-    monkeypatch.setattr(recover.subprocess, "run", pulumi)
+    monkeypatch.setattr("fastpix_provider.cli.recover.subprocess.run", pulumi)
     with pytest.raises(SystemExit) as raised:
         organization_of(recover.StackRef.parse("dev"), "https://api.pulumi.com")
     assert str(raised.value) == "cannot tell this stack's organisation: name it in --stack org/project/stack"

@@ -26,7 +26,7 @@ PROJECT, STACK = "fastpix-media", "test"
 
 
 def recover(stack: Any, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "fastpix_provider.recover", "--stack", STACK, *args],
+    return subprocess.run([sys.executable, "-m", "fastpix_provider.cli.recover", "--stack", STACK, *args],
                           cwd=stack.work_dir, env=stack.env, capture_output=True, text=True, timeout=300)
 
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastpix_emulator import EmulatorServer
 from fastpix_provider import media
+from fastpix_provider.cli.reconcile import DRIFTED, GONE, Stale, stale_resources
 from fastpix_provider.client import Credentials, FastPixClient
 from fastpix_provider.owner import OWNER_METADATA_KEY
-from fastpix_provider.reconcile import DRIFTED, GONE, Stale, stale_resources
 from tests.support.builders import ACCESS_TOKEN_ID, SAMPLE_URL, SECRET_KEY
 
 URN = "urn:pulumi:test::fastpix-media::pulumi-python:dynamic/fastpix:Media::{}"

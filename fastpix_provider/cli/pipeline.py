@@ -49,7 +49,7 @@ def ask_approval(pr: int | None, commit: str | None, environ: Mapping[str, str])
 
 
 def gate(stack: str, out: Path, approval: Approval, args: argparse.Namespace) -> int:
-    command = [sys.executable, "-m", "fastpix_provider.gate", str(out / "preview.json"), "--stack", stack,
+    command = [sys.executable, "-m", "fastpix_provider.cli.gate", str(out / "preview.json"), "--stack", stack,
                "--max-deletes", str(args.max_deletes), "--max-replaces", str(args.max_replaces),
                "--output", str(out / "gate.md"), "--comment-output", str(out / "comment.md"),
                "--full-report-hint", f"the job summary of the plan job and its `plan-{stack}` artifact"]

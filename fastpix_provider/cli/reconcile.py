@@ -3,7 +3,7 @@
 In the fast mode (`PULUMI_SKIP_CHECKPOINTS=true pulumi up`) the engine writes the stack's state once,
 when the run ends. A run killed before that leaves the state as it was *before* the run, whatever the
 run did in FastPix. Each kind of lost step then shows in FastPix as follows, and is put right here
-(`python -m fastpix_provider.recover --stack <stack> --reconcile --apply`) before the next `pulumi up`:
+(`fastpix-recover --stack <stack> --reconcile --apply`) before the next `pulumi up`:
 
 | lost step | what FastPix holds | what reconcile does | what the next `up` then does |
 |---|---|---|---|
@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from . import media
+from .. import media
 from .recover import MEDIA_TYPE_SUFFIX
 
 GONE = "gone"
@@ -72,4 +72,4 @@ def _drifted(outputs: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
     """Whether FastPix's media differs from the state in a field the provider manages."""
     declared = {k: v for k, v in outputs.items() if k not in media.COMPUTED_OUTPUTS and k != "__provider"}
     observed = media.observed_inputs(found, declared)
-    return media.plan_changes(declared, observed).has_changes
+    return bool(media.plan_changes(declared, observed).has_changes)
