@@ -6,6 +6,7 @@ No engine: previews are handcrafted.
 
 from __future__ import annotations
 
+import builtins
 import io
 import json
 from pathlib import Path
@@ -383,14 +384,21 @@ def test_input_that_is_not_a_preview_exits_2_saying_why(tmp_path: Path, capsys: 
     assert captured.err == "fastpix gate: the input is empty: pass the output of `pulumi preview --json`\n"
 
 
-def test_the_preview_file_is_read_as_utf8(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PYTHONIOENCODING", "ascii")
-    monkeypatch.setattr("locale.getpreferredencoding", lambda *_: "ascii")
-    plan = tmp_path / "preview.json"
+def test_the_preview_is_read_and_the_reports_written_as_utf8_whatever_the_locale(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open = builtins.open
+
+    def open_as_in_c_locale(file: Any, mode: str = "r", *args: Any, encoding: str | None = None, **kwargs: Any) -> Any:
+        return real_open(file, mode, *args, encoding=encoding or "ascii", **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(builtins, "open", open_as_in_c_locale)
+    plan, full, comment = tmp_path / "preview.json", tmp_path / "gate.md", tmp_path / "comment.md"
     plan.write_bytes(json.dumps({"steps": [step("delete", "a", title="Wellen 🌊")]}, ensure_ascii=False).encode())
-    assert main([str(plan), "--max-deletes", "1"], environ={}) == 0
+    assert main([str(plan), "--max-deletes", "1", "--output", str(full), "--comment-output", str(comment)],
+                environ={}) == 0
     assert "| Wellen 🌊 |" in capsys.readouterr().out
+    assert "| Wellen 🌊 |" in full.read_text(encoding="utf-8") and "| Wellen 🌊 |" in comment.read_text(encoding="utf-8")
 
 
 def test_the_report_goes_to_stdout_and_the_files_named(one_delete: Path, tmp_path: Path,

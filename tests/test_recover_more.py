@@ -1,0 +1,248 @@
+"""More `recover` edges that `make mutation` showed unguarded: a failing `pulumi` command that still prints,
+the file backend's layout marker, reading files under a non-UTF-8 locale, backups in UTC, long tags, and
+the exact lines `recover` prints. The `pulumi` CLI is faked at subprocess.run, FastPix by a fake client
+(helpers from tests/test_recover_edges.py).
+"""
+
+from __future__ import annotations
+
+import builtins
+import io
+import json
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from fastpix_provider.cli import recover
+from fastpix_provider.cli.reconcile import Stale
+from fastpix_provider.cli.recover import (
+    RecoveryPlan,
+    broken_state_sidecars,
+    file_backend_root,
+    organization_of,
+    project_name,
+    state_sidecars,
+    write_backup,
+)
+from fastpix_provider.errors import error_for_status
+from tests.test_recover_edges import (
+    OURS,
+    PROJECT,
+    STACK,
+    FakeClient,
+    FakePulumi,
+    deployment,
+    media,
+    pending,
+    project,  # noqa: F401 - a fixture
+    resource,
+    run,
+    tag,
+    urn,
+)
+
+
+@pytest.fixture
+def ascii_locale(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Files opened without an encoding are read and written as ASCII, as under LANG=C."""
+    real_open = io.open
+
+    def open_as_in_c_locale(file: Any, mode: str = "r", buffering: int = -1, encoding: str | None = None,
+                            *args: Any, **kwargs: Any) -> Any:
+        if "b" not in mode and encoding in (None, "locale"):
+            encoding = "ascii"
+        return real_open(file, mode, buffering, encoding, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", open_as_in_c_locale)
+    monkeypatch.setattr(builtins, "open", open_as_in_c_locale)
+    yield
+
+
+# -- the small readers ------------------------------------------------------------------------------------------
+
+def test_a_failed_org_lookup_that_still_prints_is_not_an_organisation(monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(args: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(args, 255, stdout="acme\n", stderr="error: not logged in\n")
+
+    monkeypatch.setattr("fastpix_provider.cli.recover.subprocess.run", failing)
+    with pytest.raises(SystemExit, match="cannot tell this stack's organisation"):
+        organization_of(recover.StackRef.parse("dev"), "https://api.pulumi.com")
+
+
+def test_a_failed_config_lookup_that_still_prints_falls_back_to_the_environment(
+    project: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+) -> None:
+    monkeypatch.setenv("FASTPIX_API_URL", "http://127.0.0.1:7/v1")
+    pulumi = FakePulumi({"deployment": deployment(resource("intro", "m-1"))})
+
+    def config_fails_loudly(args: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+        if args[1:3] == ["config", "get"]:
+            return subprocess.CompletedProcess(args, 255, stdout="http://127.0.0.1:9/v1\n", stderr="error")
+        return pulumi(args, **kwargs)
+
+    code, made = run(monkeypatch, config_fails_loudly, FakeClient([]))  # type: ignore[arg-type]
+    assert code == 0 and made == [("http://127.0.0.1:7/v1", "token-id", "s3cret-value")]
+
+
+def test_the_file_backend_root_ends_at_the_first_question_mark(tmp_path: Path) -> None:
+    assert file_backend_root(f"file://{tmp_path}?a=1?b=2") == tmp_path
+
+
+def file_backend(root: Path, meta: str | None) -> Path:
+    stacks = root / ".pulumi" / "stacks"
+    (stacks / PROJECT).mkdir(parents=True)
+    if meta is not None:
+        (root / ".pulumi" / "meta.yaml").write_text(meta, encoding="utf-8")
+    return stacks
+
+
+@pytest.mark.parametrize("meta", ["version: 0\n", "version: '1'\n", "- version: 1\n", "version: [1]\n", "[\n"])
+def test_only_a_meta_yaml_of_integer_version_1_or_more_means_project_folders(tmp_path: Path, meta: str) -> None:
+    stacks = file_backend(tmp_path, meta)
+    assert state_sidecars(tmp_path, PROJECT, STACK) == [stacks / f"{STACK}.json.attrs", stacks / f"{STACK}.json.gz.attrs"]
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_meta_yaml_of_version_1_or_more_means_project_folders(tmp_path: Path, version: int) -> None:
+    stacks = file_backend(tmp_path, f"version: {version}\n")
+    assert state_sidecars(tmp_path, PROJECT, STACK)[0] == stacks / PROJECT / f"{STACK}.json.attrs"
+
+
+def test_files_are_read_as_utf8_whatever_the_locale(tmp_path: Path, ascii_locale: None) -> None:
+    stacks = file_backend(tmp_path, "version: 1  # écrit par pulumi\n")
+    (stacks / PROJECT / f"{STACK}.json.attrs").write_text('{"user.note": "été"}', encoding="utf-8")
+    assert broken_state_sidecars(tmp_path, PROJECT, STACK) == [], "a valid sidecar is not broken"
+    assert state_sidecars(tmp_path, PROJECT, STACK)[0] == stacks / PROJECT / f"{STACK}.json.attrs"
+    (tmp_path / "Pulumi.yaml").write_text("name: médias\n", encoding="utf-8")
+    assert project_name(tmp_path) == "médias"
+
+
+def test_a_second_backup_goes_into_the_existing_folder(tmp_path: Path) -> None:
+    first = write_backup({"n": 1}, tmp_path, STACK, now=datetime(2026, 5, 20, 9, 0, tzinfo=UTC))
+    second = write_backup({"n": 2}, tmp_path, STACK, now=datetime(2026, 5, 20, 9, 1, tzinfo=UTC))
+    assert first.parent == second.parent and first != second
+    assert json.loads(first.read_text()) == {"n": 1} and json.loads(second.read_text()) == {"n": 2}
+
+
+def test_the_backup_is_named_in_utc_whatever_the_local_zone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30, no daylight saving
+    time.tzset()
+    try:
+        before = datetime.now(UTC).replace(microsecond=0)
+        path = write_backup({}, tmp_path, STACK)
+        after = datetime.now(UTC)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    stamp = datetime.strptime(path.name, f"{STACK}-%Y%m%dT%H%M%S%fZ.json").replace(tzinfo=UTC)
+    assert before <= stamp <= after
+
+
+def test_a_long_tag_is_shown_cut_to_300_characters() -> None:
+    long_tag = "x" * 400
+    assert recover._tag_of(media("m-1", long_tag)) == "x" * 300
+    assert recover._tag_of({"id": "m-1"}) == "None"
+
+
+def test_a_cleared_pending_create_does_not_hide_the_operations_after_it() -> None:
+    later = {"type": "updating", "resource": {"urn": urn("intro")}}
+    plan = RecoveryPlan(PROJECT, STACK, OURS, to_clear=[urn("gone")])
+    assert plan.repaired(deployment(pending_ops=(pending("gone"), later)))["pending_operations"] == [later]
+
+
+# -- what `recover` prints --------------------------------------------------------------------------------------
+
+def test_apply_prints_the_backup_and_how_to_put_it_back(project: Path, monkeypatch, capsys) -> None:  # noqa: F811
+    state = deployment(resource("intro", "m-1"), pending_ops=(pending("new"),))
+    pulumi = FakePulumi({"version": 3, "deployment": state})
+    assert run(monkeypatch, pulumi, FakeClient([media("m-1", tag("intro")), media("m-2", tag("new"))]), "--apply")[0] == 0
+    [backup] = (project / ".fastpix-recover").iterdir()
+    assert capsys.readouterr().out.splitlines()[2:] == [
+        f"saved the state as it was in {backup}; to put it back: pulumi stack import --stack {STACK} --file {backup}",
+        "imported 1 media into the state and refreshed them from FastPix"]
+    import_call = next(call for call in pulumi.calls if call[1:3] == ["stack", "import"])
+    assert import_call[:5] == ["pulumi", "stack", "import", "--stack", STACK] and import_call[5] == "--file"
+    assert not Path(import_call[6]).exists(), "the repaired state's temporary file is removed"
+
+
+def test_deleting_orphans_prints_each_one(project: Path, monkeypatch, capsys) -> None:  # noqa: F811
+    pulumi = FakePulumi({"deployment": deployment(resource("intro", "m-1"))})
+    client = FakeClient([media("m-3", tag("lost")), media("m-4", tag("lost-too"))])
+    assert run(monkeypatch, pulumi, client, "--apply", "--delete-orphans")[0] == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == ["deleted orphan m-3", "deleted orphan m-4"]
+
+
+def test_a_failed_orphan_deletion_says_which_and_why_and_stops(capsys: pytest.CaptureFixture[str]) -> None:
+    failure = error_for_status(503, method="DELETE", path="/on-demand/m-1", message="busy")
+
+    class Failing:
+        def delete_media(self, media_id: str) -> None:
+            raise failure
+
+    plan = RecoveryPlan(PROJECT, STACK, OURS, orphans=[media("m-1", tag("a")), media("m-2", tag("b"))])
+    assert recover._delete_orphans(Failing(), plan) == 1  # type: ignore[arg-type]
+    assert capsys.readouterr().err == (
+        f"error: deleting orphan m-1 failed, the remaining orphans are kept: {failure}\n")
+
+
+def test_a_router_404_on_an_orphan_deletion_says_which_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    failure = error_for_status(404, method="DELETE", path="/on-demand/m-1", message="no route", fastpix_envelope=False)
+
+    class Failing:
+        def delete_media(self, media_id: str) -> None:
+            raise failure
+
+    plan = RecoveryPlan(PROJECT, STACK, OURS, orphans=[media("m-1", tag("a"))])
+    assert recover._delete_orphans(Failing(), plan) == 1  # type: ignore[arg-type]
+    assert capsys.readouterr().err == (
+        f"error: deleting orphan m-1 failed, the remaining orphans are kept: {failure}\n")
+
+
+def test_an_orphan_already_gone_says_so_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    gone = error_for_status(404, method="DELETE", path="/on-demand/m-1", message="not found", fastpix_envelope=True)
+
+    class Gone:
+        def delete_media(self, media_id: str) -> None:
+            raise gone
+
+    plan = RecoveryPlan(PROJECT, STACK, OURS, orphans=[media("m-1", tag("a"))])
+    assert recover._delete_orphans(Gone(), plan) == 0  # type: ignore[arg-type]
+    assert capsys.readouterr().out == "orphan m-1 was already gone\n"
+
+
+def test_a_project_name_that_is_a_path_says_why_in_one_line(project: Path, monkeypatch, capsys) -> None:  # noqa: F811
+    (project / "Pulumi.yaml").write_text("name: ../other\nruntime: python\n")
+    assert run(monkeypatch, FakePulumi({}), FakeClient([]))[0] == 2
+    assert capsys.readouterr().err == (
+        "error: the project name in Pulumi.yaml: a stack or project name must not be a pattern or a path\n")
+
+
+def stale(name: str, reason: str) -> Stale:
+    return Stale(urn=urn(name), media_id=f"m-{name}", reason=reason)
+
+
+def test_stale_resources_are_named_then_refreshed_alone(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    commands: list[list[str]] = []
+
+    def fake_run(args: list[str]) -> str:
+        commands.append(args)
+        return ""
+
+    monkeypatch.setattr(recover, "_run", fake_run)
+    items = [stale("a", "gone"), stale("b", "drifted")]
+    recover._refresh_stale(items, STACK, apply=False)
+    assert capsys.readouterr().out.splitlines() == [
+        "stale: a (media m-a): FastPix lists no media of that id; refreshing it",
+        "stale: b (media m-b): FastPix holds other values; refreshing it",
+        f"would refresh 2 resource(s) of {STACK}"]
+    assert commands == []
+    recover._refresh_stale(items, STACK, apply=True)
+    assert capsys.readouterr().out.splitlines()[-1] == "refreshed 2 resource(s) from FastPix"
+    assert commands == [["pulumi", "refresh", "--yes", "--skip-preview", "--stack", STACK,
+                         "--target", urn("a"), "--target", urn("b")]]
