@@ -441,7 +441,9 @@ def test_the_help_explains_each_option(capsys: pytest.CaptureFixture[str]) -> No
     with pytest.raises(SystemExit) as exited:
         main(["--help"], environ={})
     assert exited.value.code == 0
-    help_text = " ".join(capsys.readouterr().out.split())
+    raw = capsys.readouterr().out
+    assert "\n    pulumi preview --json > preview.json\n    fastpix-gate preview.json [--max-deletes 0]" in raw
+    help_text = " ".join(raw.split())
     assert help_text.startswith("usage: fastpix-gate [-h] [--max-deletes MAX_DELETES] [--max-replaces MAX_REPLACES] "
                                 "[--allow] [--approved-by LOGIN] [--stack STACK] [--output OUTPUT] "
                                 "[--comment-output FILE] [--full-report-hint FULL_REPORT_HINT] [plan]")

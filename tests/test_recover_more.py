@@ -31,6 +31,7 @@ from fastpix_provider.cli.recover import (
 )
 from fastpix_provider.errors import error_for_status
 from tests.test_recover_edges import (
+    ELSEWHERE,
     OURS,
     PROJECT,
     STACK,
@@ -246,3 +247,76 @@ def test_stale_resources_are_named_then_refreshed_alone(monkeypatch: pytest.Monk
     assert capsys.readouterr().out.splitlines()[-1] == "refreshed 2 resource(s) from FastPix"
     assert commands == [["pulumi", "refresh", "--yes", "--skip-preview", "--stack", STACK,
                          "--target", urn("a"), "--target", urn("b")]]
+
+
+def test_reconcile_refreshes_what_fastpix_no_longer_lists_and_only_with_it(project: Path, monkeypatch, capsys) -> None:  # noqa: F811
+    state = {"deployment": deployment(resource("intro", "m-1"))}
+    assert run(monkeypatch, FakePulumi(state), FakeClient([]))[0] == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"{PROJECT}/{STACK}: nothing to recover."
+    pulumi = FakePulumi(state)
+    assert run(monkeypatch, pulumi, FakeClient([]), "--reconcile")[0] == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "stale: intro (media m-1): FastPix lists no media of that id; refreshing it", f"would refresh 1 resource(s) of {STACK}"]
+    assert all(call[1] != "refresh" for call in pulumi.calls)
+    pulumi = FakePulumi(state)
+    assert run(monkeypatch, pulumi, FakeClient([]), "--reconcile", "--apply")[0] == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "refreshed 1 resource(s) from FastPix"
+    assert pulumi.calls[-1] == ["pulumi", "refresh", "--yes", "--skip-preview", "--stack", STACK, "--target", urn("intro")]
+
+
+def test_an_import_refreshes_the_whole_stack_once_even_with_reconcile(project: Path, monkeypatch, capsys) -> None:  # noqa: F811
+    state = deployment(resource("intro", "m-1"), pending_ops=(pending("new"),))
+    pulumi = FakePulumi({"deployment": state})
+    assert run(monkeypatch, pulumi, FakeClient([media("m-2", tag("new"))]), "--reconcile", "--apply")[0] == 0
+    assert [call[1] for call in pulumi.calls if call[1] == "refresh"] == ["refresh"]
+    assert "--target" not in pulumi.calls[-1]
+    [backup] = (project / ".fastpix-recover").iterdir()
+    assert backup.name.startswith(f"{STACK}-")
+
+
+def test_a_state_naming_no_resource_is_named_by_pulumi_yaml_and_the_stack(project: Path, monkeypatch, capsys) -> None:  # noqa: F811
+    assert run(monkeypatch, FakePulumi({"deployment": {}}), FakeClient([]))[0] == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"{PROJECT}/{STACK}: nothing to recover."
+
+
+def test_with_no_stack_id_known_it_says_unknown_and_proves_nothing(project: Path, monkeypatch, capsys) -> None:  # noqa: F811
+    (project / "Pulumi.yaml").write_text("runtime: python\n")  # no name: the stack id cannot be computed
+    other = tag("twin", stack_id=ELSEWHERE)
+    state = {"deployment": deployment(resource("intro", "m-1", stack_id=None))}
+    assert run(monkeypatch, FakePulumi(state), FakeClient([media("m-5", other)]))[0] == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{PROJECT}/{STACK}: stack id unknown (computed from the backend, organisation, project and stack)",
+        f"not provably this stack's: media m-5 ({other}): tagged by stack id {ELSEWHERE}, and this stack's id is "
+        "unknown; never deleted",
+        f"{PROJECT}/{STACK}: nothing to recover."]
+
+
+def test_a_cloud_backend_has_no_sidecar_to_repair(project: Path, monkeypatch, capsys) -> None:  # noqa: F811
+    monkeypatch.setenv("PULUMI_BACKEND_URL", "https://api.pulumi.com")
+    assert run(monkeypatch, FakePulumi({"deployment": deployment(resource("intro", "m-1"))}), FakeClient([]))[0] == 0
+
+
+def test_the_stack_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        recover.main([])
+    assert exited.value.code == 2
+    assert "the following arguments are required: --stack" in capsys.readouterr().err
+
+
+def test_the_help_explains_each_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        recover.main(["--help"])
+    assert exited.value.code == 0
+    raw = capsys.readouterr().out
+    assert "\nA killed run can also leave the stack locked (`--unlock` runs `pulumi cancel`, so use it only when no\n" in raw
+    help_text = " ".join(raw.split())
+    assert help_text.startswith("usage: fastpix-recover [-h] --stack STACK [--apply] [--delete-orphans] [--reconcile] "
+                                "[--unlock]")
+    for text in ("--stack STACK the stack to recover: stack, org/stack or org/project/stack (run from the project folder)",
+                 "--apply run the refresh commands instead of printing them",
+                 "--delete-orphans with --apply: delete the media that provably are this stack's orphans",
+                 "--reconcile after a killed run of the fast mode (PULUMI_SKIP_CHECKPOINTS): also refresh the resources "
+                 "whose media FastPix no longer lists or lists with other values, and, with --apply, delete this stack's "
+                 "provable orphans (see fastpix_provider/reconcile.py)",
+                 "--unlock with --apply: remove the killed run's lock (`pulumi cancel`); only if no run is going on"):
+        assert text in help_text
