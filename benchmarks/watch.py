@@ -59,7 +59,10 @@ def main() -> int:
         for pid in descendant_pids(root, table):
             if pid == me:
                 continue
-            role = role_of(table[pid].command)
+            # A process keeps the role it was first seen in with its own command: a zombie's command line
+            # is empty, and one just forked still shows its parent's.
+            seen = cpu.get(pid, ("other", 0.0))[0]
+            role = role_of(table[pid].command) if seen == "other" else seen
             seconds = cpu_seconds(pid)
             if seconds is not None:
                 cpu[pid] = (role, seconds)
