@@ -27,7 +27,7 @@ After a killed run of the *fast mode* (`PULUMI_SKIP_CHECKPOINTS=true pulumi up`,
 state only when the run ends), `--reconcile` does the rest: it also refreshes, through the provider,
 the resources whose media FastPix no longer lists or lists with other values (a lost delete or
 update), and with `--apply` deletes this stack's provable orphans (a lost create, the new half of a
-lost replace), so that the next `pulumi up` converges on the catalog. See fastpix_provider/reconcile.py
+lost replace), so that the next `pulumi up` converges on the catalog. See fastpix_provider/cli/reconcile.py
 for each kind of lost step, and its one limit (`retainOnDelete` entries).
 
 A killed run can also leave the stack locked (`--unlock` runs `pulumi cancel`, so use it only when no
@@ -379,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reconcile", action="store_true",
                         help="after a killed run of the fast mode (PULUMI_SKIP_CHECKPOINTS): also refresh the resources "
                              "whose media FastPix no longer lists or lists with other values, and, with --apply, delete "
-                             "this stack's provable orphans (see fastpix_provider/reconcile.py)")
+                             "this stack's provable orphans (see fastpix_provider/cli/reconcile.py)")
     parser.add_argument("--unlock", action="store_true",
                         help="with --apply: remove the killed run's lock (`pulumi cancel`); only if no run is going on")
     args = parser.parse_args(argv)
