@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from dataclasses import asdict
@@ -101,8 +102,17 @@ def _urn(resource_name: str, opts: pulumi.ResourceOptions | None) -> str | None:
 
 def _stack_id() -> str:
     """This stack's id in owner tags: its backend, organisation, project and name (see owner.py)."""
-    return stack_id_for(current_backend_url(os.environ), pulumi.get_organization() or "",
-                        pulumi.get_project(), pulumi.get_stack())
+    return _stack_id_of(os.environ.get("PULUMI_BACKEND_URL"), os.environ.get("PULUMI_HOME"), os.getcwd(),
+                        pulumi.get_organization() or "", pulumi.get_project(), pulumi.get_stack())
+
+
+@functools.lru_cache(maxsize=16)
+def _stack_id_of(backend_variable: str | None, pulumi_home: str | None, folder: str, organization: str, project: str,
+                 stack: str) -> str:
+    # Once per program run, not per media: finding the backend reads Pulumi.yaml (a seventh of a large
+    # program's time when it was done for each media).
+    environ = {k: v for k, v in (("PULUMI_BACKEND_URL", backend_variable), ("PULUMI_HOME", pulumi_home)) if v}
+    return stack_id_for(current_backend_url(environ, Path(folder)), organization, project, stack)
 
 
 def _refuse_credentials_in_stack_config() -> None:

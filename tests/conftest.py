@@ -115,6 +115,9 @@ def catalog_stack(emulator: EmulatorServer, make_stack: StackFactory, tmp_path: 
             env={"FASTPIX_USERNAME": ACCESS_TOKEN_ID, "FASTPIX_PASSWORD": secret_key},
             **kwargs,
         )
+        # The program runs inline, in this process: let it see the backend as `pulumi` and `fastpix-recover`
+        # do, so that the stack id in its owner tags is the one recover computes for a state that holds none.
+        monkeypatch.setenv("PULUMI_BACKEND_URL", (stack.work_dir / "state").as_uri())
         return stack, catalog
 
     return make
