@@ -91,10 +91,10 @@ def test_a_removal_is_a_release_when_the_engine_will_not_call_the_providers_dele
 
 def test_rows_are_ordered_deletes_then_replaces_then_releases_each_by_key() -> None:
     found = removals_from_steps([step("delete", "z-kept", retainOnDelete=True), step("replace", "y"),
-                                 step("delete", "b"), step("replace", "x"), step("delete", "a"),
+                                 step("delete", "b"), step("replace", "a-recut"), step("delete", "c"),
                                  step("delete", "c-kept", retainOnDelete=True)])
-    assert [(r.action, r.key) for r in found] == [("delete", "a"), ("delete", "b"), ("replace", "x"), ("replace", "y"),
-                                                 ("release", "c-kept"), ("release", "z-kept")]
+    assert [(r.action, r.key) for r in found] == [("delete", "b"), ("delete", "c"), ("replace", "a-recut"),
+                                                 ("replace", "y"), ("release", "c-kept"), ("release", "z-kept")]
 
 
 def test_the_id_and_title_come_from_the_old_state_its_outputs_or_its_inputs() -> None:
@@ -112,6 +112,11 @@ def test_the_key_is_the_last_part_of_the_urn_even_when_it_holds_colons() -> None
     urn_with_colons = f"urn:pulumi:dev::fastpix-media::{MEDIA}::lesson:1"
     assert removals_from_steps([{"op": "delete", "urn": urn_with_colons, "oldState": {"type": MEDIA, "id": "m"}}])[0].key \
         == "lesson:1"
+
+
+def test_a_media_step_without_a_urn_is_still_listed() -> None:
+    assert removals_from_steps([{"op": "delete", "oldState": {"type": MEDIA, "id": "m-1"}}]) == \
+        [Removal("", "delete", "m-1", "")]
 
 
 def test_the_old_state_is_also_read_as_old_and_an_empty_old_state_falls_through() -> None:
@@ -235,6 +240,12 @@ def test_a_report_within_the_limits_gives_no_advice() -> None:
     assert report.endswith("| `a` | delete | `m-a` | A |\n\n")
 
 
+@pytest.mark.parametrize(("removal", "counts"), [(Removal("a", "delete", "m", ""), "**deletes 1** and **replaces 0**"),
+                                                 (Removal("a", "replace", "m", ""), "**deletes 0** and **replaces 1**")])
+def test_a_delete_alone_or_a_replace_alone_is_warned_about(removal: Removal, counts: str) -> None:
+    assert f"\nThis change {counts} media. FastPix cannot restore a deleted media" in render_markdown(verdict(removal))
+
+
 def test_an_empty_report_says_nothing_is_removed() -> None:
     assert render_markdown(verdict()) == ("### FastPix deletion gate: passed\n\n" + summary_line(verdict()) + "\n\n"
                                           "This change deletes, releases and replaces no media.\n")
@@ -292,6 +303,7 @@ def test_a_cut_comment_says_how_many_rows_are_left_out_and_where_the_table_is() 
     assert 0 < shown < 20
     assert (f"| … | {20 - shown} more rows not shown | | |\n\nThe table is cut to fit a comment: {shown} of 20 rows shown. "
             "The full table is in the artifact.\n\nTo apply it") in comment
+    assert comment.endswith("they are then released, not deleted.\n")
 
 
 def test_a_cut_comment_uses_its_room_leaving_less_than_one_row_and_the_margin_for_digits() -> None:
@@ -359,7 +371,7 @@ def test_a_negative_limit_is_a_usage_error(one_delete: Path, option: str, capsys
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("usage: fastpix-gate ")
-    assert "--max-deletes and --max-replaces must be 0 or more" in err
+    assert err.endswith("\nfastpix-gate: error: --max-deletes and --max-replaces must be 0 or more\n")
 
 
 def test_a_limit_of_zero_is_allowed(one_delete: Path) -> None:
@@ -457,3 +469,11 @@ def test_the_help_explains_each_option(capsys: pytest.CaptureFixture[str]) -> No
                  "--full-report-hint FULL_REPORT_HINT where a reader finds the full table when the comment is cut"):
         assert text in help_text
     assert "--comment-limit" not in help_text
+
+
+def test_a_failed_preview_blocks_on_the_command_line_even_when_approved(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    plan = tmp_path / "preview.json"
+    plan.write_text(json.dumps({"steps": [], "diagnostics": [{"severity": "error", "message": "c is protected"}]}))
+    assert main([str(plan), "--allow"], environ={}) == 1
+    assert "> The preview failed: c is protected" in capsys.readouterr().out

@@ -320,3 +320,34 @@ def test_the_help_explains_each_option(capsys: pytest.CaptureFixture[str]) -> No
                  "provable orphans (see fastpix_provider/reconcile.py)",
                  "--unlock with --apply: remove the killed run's lock (`pulumi cancel`); only if no run is going on"):
         assert text in help_text
+
+
+def test_a_pending_create_with_a_stack_id_that_is_not_text_is_matched_as_one_without() -> None:
+    odd = pending("new")
+    odd["resource"]["inputs"]["stack_id"] = {"secret": "sealed"}
+    plan = recover.plan_recovery(deployment(resource("intro", "m-1"), pending_ops=(odd,)), [media("m-2", tag("new"))])
+    assert list(plan.to_import) == [urn("new")]
+
+
+def test_a_pending_create_is_matched_by_the_stack_id_it_recorded() -> None:
+    state = deployment(resource("intro", "m-1", stack_id=OURS), pending_ops=(pending("new", stack_id=ELSEWHERE),))
+    plan = recover.plan_recovery(state, [media("m-2", tag("new", stack_id=ELSEWHERE))], stack_id=OURS)
+    assert plan.stack_id == OURS and list(plan.to_import) == [urn("new")]
+
+
+def test_a_urn_of_three_parts_names_the_stack_and_project() -> None:
+    state = {"resources": [{"urn": f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack"}]}
+    plan = recover.plan_recovery(state, [])
+    assert (plan.project, plan.stack) == (PROJECT, STACK)
+
+
+def test_a_refused_stack_name_is_quoted_cut_to_100_characters() -> None:
+    with pytest.raises(ValueError) as raised:
+        recover.StackRef.parse("*" * 150)
+    assert str(raised.value).endswith(f"not a pattern or a path; got {'*' * 100!r}")
+
+
+def test_a_broken_compressed_sidecar_is_found_when_the_plain_one_is_absent(tmp_path: Path) -> None:
+    stacks = file_backend(tmp_path, "version: 1\n")
+    (stacks / PROJECT / f"{STACK}.json.gz.attrs").write_text("")
+    assert broken_state_sidecars(tmp_path, PROJECT, STACK) == [stacks / PROJECT / f"{STACK}.json.gz.attrs"]
