@@ -317,7 +317,7 @@ def test_the_help_explains_each_option(capsys: pytest.CaptureFixture[str]) -> No
                  "--delete-orphans with --apply: delete the media that provably are this stack's orphans",
                  "--reconcile after a killed run of the fast mode (PULUMI_SKIP_CHECKPOINTS): also refresh the resources "
                  "whose media FastPix no longer lists or lists with other values, and, with --apply, delete this stack's "
-                 "provable orphans (see fastpix_provider/reconcile.py)",
+                 "provable orphans (see fastpix_provider/cli/reconcile.py)",
                  "--unlock with --apply: remove the killed run's lock (`pulumi cancel`); only if no run is going on"):
         assert text in help_text
 
