@@ -138,7 +138,7 @@ def test_the_backup_is_named_in_utc_whatever_the_local_zone(tmp_path: Path, monk
         path = write_backup({}, tmp_path, STACK)
         after = datetime.now(UTC)
     finally:
-        monkeypatch.delenv("TZ")
+        monkeypatch.undo()  # the TZ this process had
         time.tzset()
     stamp = datetime.strptime(path.name, f"{STACK}-%Y%m%dT%H%M%S%fZ.json").replace(tzinfo=UTC)
     assert before <= stamp <= after
