@@ -58,8 +58,8 @@ benchmark: setup
 	PATH="$(ENGINE_PATH):$(abspath $(VENV))/bin:$$PATH" $(PY) -m benchmarks.run
 
 # Mutation testing of the safety-critical modules with mutmut (see tests/mutation-report.md): slow (minutes per
-# module on 2 cores; client.py alone 7 min; times in the report), so not part of `make test` or CI. `make mutation MUTATE="retry settings"` runs some
-# modules only. Afterwards: `.venv/bin/mutmut results` lists the survivors, `.venv/bin/mutmut show NAME` shows one.
+# module on 2 cores; times in the report), so not part of `make test` or CI.
+# `make mutation MUTATE="retry settings"` runs some modules only. Afterwards: `.venv/bin/mutmut results` lists the survivors, `.venv/bin/mutmut show NAME` shows one.
 MUTATE ?= provider client retry cli.recover cli.gate settings owner media
 MUTATION_WORKERS ?= 2
 
