@@ -59,7 +59,8 @@ benchmark: setup
 
 # Mutation testing of the safety-critical modules with mutmut (see tests/mutation-report.md): slow (minutes per
 # module on 2 cores; times in the report), so not part of `make test` or CI.
-# `make mutation MUTATE="retry settings"` runs some modules only. Afterwards: `.venv/bin/mutmut results` lists the survivors, `.venv/bin/mutmut show NAME` shows one.
+# `make mutation MUTATE="retry settings"` runs some modules only. Afterwards: `.venv/bin/mutmut results` lists
+# the survivors, `.venv/bin/mutmut show NAME` shows one.
 MUTATE ?= provider client retry cli.recover cli.gate settings owner media
 MUTATION_WORKERS ?= 2
 
