@@ -37,7 +37,6 @@ from . import diagnostics, media, uploads
 from ._provider_base import FastPixProvider
 from .client import FastPixClient
 from .errors import (
-    APIError,
     FastPixError,
     NotFoundError,
     ProtocolError,
@@ -242,7 +241,9 @@ class MediaProvider(FastPixProvider):
                 shown = existing.get("id") or existing.get("uploadId")
                 diagnostics.warn(f"the create answer was lost, but FastPix created {what} {shown}; using it")
                 return existing, True
-            if not client.policy.should_retry("GET", attempt, status=_status_of(failure)):
+            # Judged as a GET: the search before every retry makes sending it again safe, and every
+            # failure that reaches here (a 5xx, a lost answer, an answer not FastPix's) is one a GET retries.
+            if not client.policy.should_retry("GET", attempt):
                 raise failure
             wait = client.policy.delay(attempt, getattr(failure, "retry_after", None))
             diagnostics.warn(f"{failure}; FastPix holds no {what} of this create, so creating again in {wait:.1f}s")
@@ -458,13 +459,6 @@ class MediaProvider(FastPixProvider):
         if not outs.get("workspace_id"):
             outs["workspace_id"] = workspace_id or (previous or {}).get("workspace_id")
         return outs
-
-
-def _status_of(failure: FastPixError) -> int | None:
-    status = failure.status if isinstance(failure, APIError) else getattr(failure, "status", None)
-    # Judged as an idempotent call would be: the search before every retry makes sending it again safe.
-    # An answer that is not FastPix's counts as a lost one.
-    return None if isinstance(failure, ProtocolError) else status
 
 
 def _apply_in_place(client: FastPixClient, media_id: str, calls: tuple[str, ...], inputs: Mapping[str, Any],
