@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from fastpix_emulator import EmulatorServer, FaultRule
-from fastpix_provider import provider as provider_module
+from fastpix_provider import diagnostics
 from fastpix_provider import uploads
 from fastpix_provider.errors import FastPixError
 from fastpix_provider.provider import _upload_url
@@ -43,8 +43,8 @@ def test_progress_and_retries_land_on_the_resource_and_name_the_declared_file(
         make_provider, uploading: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(uploads, "CHUNK_SIZE", 4 * QUANTUM)
     reported: list[tuple[str, str, str | None]] = []
-    monkeypatch.setattr(provider_module.diagnostics, "info", lambda text, urn=None: reported.append(("info", text, urn)))
-    monkeypatch.setattr(provider_module.diagnostics, "warn", lambda text, urn=None: reported.append(("warn", text, urn)))
+    monkeypatch.setattr(diagnostics, "info", lambda text, urn=None: reported.append(("info", text, urn)))
+    monkeypatch.setattr(diagnostics, "warn", lambda text, urn=None: reported.append(("warn", text, urn)))
     path = write(tmp_path / "cache-1234.bin", video_bytes(10 * QUANTUM))
     uploading.faults.add(FaultRule(kind="drop", method="PUT", path="^/_emulator/storage/", after_bytes=100_000, count=1))
     props = file_props(path, file="videos/intro.mp4", log_urn="urn:pulumi:dev::videos::fastpix:Media::intro")
@@ -59,7 +59,7 @@ def test_progress_and_retries_land_on_the_resource_and_name_the_declared_file(
 def test_a_found_lost_upload_is_called_an_upload(make_provider, uploading: EmulatorServer, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     warned: list[str] = []
-    monkeypatch.setattr(provider_module.diagnostics, "warn", lambda text, urn=None: warned.append(text))
+    monkeypatch.setattr(diagnostics, "warn", lambda text, urn=None: warned.append(text))
     path = write(tmp_path / "intro.mp4", video_bytes(2 * QUANTUM))
     uploading.faults.add(FaultRule(kind="error", status=503, method="POST", path="^/v1/on-demand/upload$", count=1))
     uploading.faults.add(FaultRule(kind="error", status=524, method="POST", path="^/v1/on-demand/upload$", after=True,
