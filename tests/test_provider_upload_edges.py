@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from fastpix_emulator import EmulatorServer, FaultRule
-from fastpix_provider import diagnostics
-from fastpix_provider import uploads
+from fastpix_provider import diagnostics, uploads
 from fastpix_provider.errors import FastPixError
 from fastpix_provider.provider import _upload_url
 from tests.test_file_media import QUANTUM, file_props, make_provider, uploading, video_bytes, write
