@@ -66,3 +66,18 @@ def test_a_found_lost_upload_is_called_an_upload(make_provider, uploading: Emula
     make_provider().create(file_props(path))
     assert any("FastPix holds no upload of this create" in text for text in warned)
     assert any(text.startswith("the create answer was lost, but FastPix created upload ") for text in warned)
+
+
+def test_a_file_media_records_its_workspace_and_keeps_its_upload_id_through_update_and_refresh(
+        make_provider, uploading: EmulatorServer, tmp_path: Path) -> None:
+    provider = make_provider()
+    path = write(tmp_path / "intro.mp4", video_bytes(2 * QUANTUM))
+    props = file_props(path)
+    created = provider.create(props)
+    assert created.outs["workspace_id"] == uploading.backend.workspace_id
+    upload_id = created.outs["upload_id"]
+    assert upload_id in uploading.backend.uploads
+    updated = provider.update(created.id, created.outs, {**props, "title": "Retitled"})
+    assert updated.outs["upload_id"] == upload_id
+    refreshed = provider.read(created.id, updated.outs)
+    assert refreshed.outs["upload_id"] == upload_id and refreshed.outs["workspace_id"] == uploading.backend.workspace_id
