@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import pulumi
-from pulumi.dynamic import CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
 
 from ._sdk_compat import registering_media
 from .children import (
@@ -24,7 +24,7 @@ from .children import (
     wire_rules,
 )
 from .provider import _plain_errors
-from .tracks import ChildProvider, Track, _check_result, _inputs_only, _workspace, child_options
+from .tracks import ChildProvider, Track, _inputs_only, _workspace, child_options
 
 if TYPE_CHECKING:
     from .catalog import CatalogEntry
@@ -42,14 +42,9 @@ class PlaybackIdProvider(ChildProvider):
     collection = "playbackIds"
     id_output = "playback_id"
     fields = PLAYBACK_ID_FIELDS
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return _check_result(news, check_playback_id(news))
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        plan = plan_playback_id(olds, news)
-        return DiffResult(changes=plan.has_changes, replaces=list(plan.replaces),
-                          stables=[*self._stables(), "playback_url"], delete_before_replace=False)
+    check_inputs = staticmethod(check_playback_id)
+    plan_changes = staticmethod(plan_playback_id)
+    extra_stables = ("playback_url",)
 
     @_plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:

@@ -53,7 +53,7 @@ from .children import (
 )
 from .client import FastPixClient
 from .errors import FastPixError, NotFoundError, ProtocolError, RateLimitedError, ServerError, TransportError
-from .media import Failure
+from .media import ChangePlan, Failure
 from .provider import MediaProvider, _plain_errors
 
 if TYPE_CHECKING:
@@ -73,8 +73,21 @@ class ChildProvider(FastPixProvider):
     id_output = ""
     fields: tuple[ChildField, ...] = ()
 
+    # The child's rules (children.py), set by each subclass: validation and the change plan.
+    check_inputs: Callable[[Mapping[str, Any]], list[Failure]]
+    plan_changes: Callable[[Mapping[str, Any], Mapping[str, Any]], ChangePlan]
+    extra_stables: tuple[str, ...] = ()  # outputs that never change, beside the id and the workspace
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        return _check_result(news, type(self).check_inputs(news))
+
+    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        plan = type(self).plan_changes(olds, news)
+        return DiffResult(changes=plan.has_changes, replaces=list(plan.replaces), stables=self._stables(),
+                          delete_before_replace=False)
+
     def _stables(self) -> list[str]:
-        return [self.id_output, "workspace_id"]
+        return [self.id_output, "workspace_id", *self.extra_stables]
 
     # -- reading the media -----------------------------------------------------------------------------
 
@@ -207,14 +220,8 @@ class TrackProvider(ChildProvider):
     collection = "tracks"
     id_output = "track_id"
     fields = TRACK_FIELDS
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        return _check_result(news, check_track(news))
-
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        plan = plan_track(olds, news)
-        return DiffResult(changes=plan.has_changes, replaces=list(plan.replaces), stables=self._stables(),
-                          delete_before_replace=False)
+    check_inputs = staticmethod(check_track)
+    plan_changes = staticmethod(plan_track)
 
     @_plain_errors
     def create(self, props: dict[str, Any]) -> CreateResult:
