@@ -149,6 +149,21 @@ def error_texts(exc: BaseException) -> list[str]:
     return texts
 
 
+def call_and_judge(call: str, client: FastPixClient, notices: list[str]) -> None:
+    """Every outcome is a checked result or a bounded FastPixError, and no text carries a credential."""
+    try:
+        result = CALLS[call](client)
+    except FastPixError as exc:
+        assert len(str(exc)) < 1000, len(str(exc))
+        assert_clean(error_texts(exc))
+    else:
+        check_result(call, result)
+        event(f"{call} succeeded")
+    finally:
+        client.close()
+    assert_clean(notices)
+
+
 @settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(call=st.sampled_from(sorted(CALLS)), script=answers)
 def test_any_answer_is_a_checked_result_or_a_clean_fastpix_error(call: str, script: list) -> None:
@@ -161,17 +176,7 @@ def test_any_answer_is_a_checked_result_or_a_clean_fastpix_error(call: str, scri
     client = FastPixClient("https://api.fastpix.com/v1", Credentials(TOKEN_ID, SECRET),
                            transport=httpx.MockTransport(handler), policy=POLICY, sleep=lambda s: None,
                            on_retry=notices.append)
-    try:
-        result = CALLS[call](client)
-    except FastPixError as exc:
-        assert len(str(exc)) < 1000, len(str(exc))
-        assert_clean(error_texts(exc))
-    else:
-        check_result(call, result)
-        event(f"{call} succeeded")
-    finally:
-        client.close()
-    assert_clean(notices)
+    call_and_judge(call, client, notices)
 
 
 # -- the same over a real socket, with bytes that need not be HTTP at all --------------------------------
@@ -262,14 +267,4 @@ def test_any_bytes_over_a_socket_end_in_a_result_or_a_clean_fastpix_error(raw_se
     client = FastPixClient(f"http://127.0.0.1:{raw_server.port}/v1", Credentials(TOKEN_ID, SECRET),
                            policy=RetryPolicy(max_attempts=2, initial_delay=0.0, jitter=lambda d: d),
                            request_deadline=2.0, sleep=lambda s: None, on_retry=notices.append)
-    try:
-        result = CALLS[call](client)
-    except FastPixError as exc:
-        assert len(str(exc)) < 1000
-        assert_clean(error_texts(exc))
-    else:
-        check_result(call, result)
-        event(f"{call} succeeded")
-    finally:
-        client.close()
-    assert_clean(notices)
+    call_and_judge(call, client, notices)
