@@ -78,6 +78,10 @@ class Credentials:
         return "Credentials(access_token_id=***, secret_key=***)"
 
 
+# What a message refusing an id says an id is.
+ID_RULE = f": an id is 1 to {MAX_ID_LENGTH} printable characters without '/'."
+
+
 def looks_like_id(value: object) -> bool:
     """True for a string FastPix could use as an id: 1-128 printable characters, no '/', not a dot path."""
     return (isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable()
@@ -304,11 +308,8 @@ class FastPixClient:
         self._call("DELETE", self._media_path(media_id, "/playback-ids"), params={"playbackId": playback_id})
 
     def _child_path(self, media_id: str, collection: str, child_id: str, what: str, suffix: str = "") -> str:
-        if not looks_like_id(child_id):
-            raise InvalidIdError(
-                f"{self._describe(child_id)} cannot be a FastPix {what} id: an id is 1 to {MAX_ID_LENGTH} "
-                "printable characters without '/'. Check the id kept in the state.")
-        return self._media_path(media_id, f"/{collection}/{quote(child_id, safe='')}{suffix}")
+        child = self._segment(child_id, what, f"{ID_RULE} Check the id kept in the state.")
+        return self._media_path(media_id, f"/{collection}/{child}{suffix}")
 
     def _child_data(self, method: str, path: str, what: str, **kwargs: Any) -> dict[str, Any]:
         data = self._data(method, path, media=False, **kwargs)
@@ -374,18 +375,19 @@ class FastPixClient:
         return data
 
     def _id_path(self, prefix: str, value: str, suffix: str, *, what: str) -> str:
+        return f"{prefix}{self._segment(value, what)}{suffix}"
+
+    def _segment(self, value: str, what: str, advice: str = "") -> str:
+        """An id as one path segment; an id that cannot be one is refused before any request."""
         if not looks_like_id(value):
-            raise InvalidIdError(f"{self._describe(value)} cannot be a FastPix {what} id")
-        return f"{prefix}{quote(value, safe='')}{suffix}"
+            raise InvalidIdError(f"{self._describe(value)} cannot be a FastPix {what} id{advice}")
+        return quote(value, safe="")
 
     # -- checking answers ---------------------------------------------------------------------------
 
     def _media_path(self, media_id: str, suffix: str = "") -> str:
-        if not looks_like_id(media_id):
-            raise InvalidIdError(
-                f"{self._describe(media_id)} cannot be a FastPix media id: an id is 1 to {MAX_ID_LENGTH} "
-                "printable characters without '/'. Check the id given to `pulumi import` or kept in the state.")
-        return f"/on-demand/{quote(media_id, safe='')}{suffix}"
+        advice = f"{ID_RULE} Check the id given to `pulumi import` or kept in the state."
+        return f"/on-demand/{self._segment(media_id, 'media', advice)}{suffix}"
 
     def _data(self, method: str, path: str, *, media: bool, **kwargs: Any) -> dict[str, Any]:
         status, body = self._call(method, path, **kwargs)
