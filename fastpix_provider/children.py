@@ -18,17 +18,16 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from ._text import echo
-from .media import UNKNOWN, ChangePlan, Failure
+from .fields import ACCESS_POLICIES, python_name
+from .media import ChangePlan, Failure, differs, is_unknown
 
 __all__ = [
     "PLAYBACK_ID_FIELDS", "TRACK_FIELDS", "ChildField", "ChildPlan", "check_playback_id", "check_track",
     "child_catalog_name", "plan_playback_id", "plan_track", "python_name",
 ]
 
-STREAM_HOST = "https://stream.fastpix.com"
 TRACK_TYPES = ("subtitle", "audio")
 TRACK_SOURCES = ("url", "generated")
-ACCESS_POLICIES = ("public", "private", "drm")
 DEFAULT_POLICIES = ("allow", "deny")
 RESOLUTIONS = ("480p", "720p", "1080p", "1440p", "2160p")
 # Added tracks: a BCP 47 tag (the spec's examples and the live answers say "it", "en", "fr").
@@ -103,17 +102,9 @@ PLAYBACK_ID_FIELDS: tuple[ChildField, ...] = (
 _CATALOG_NAMES = {f.name: f.catalog for f in (*TRACK_FIELDS, *PLAYBACK_ID_FIELDS) if f.catalog} | RULE_KEYS
 
 
-def python_name(name: str) -> str:
-    return name
-
-
 def child_catalog_name(name: str) -> str:
     """A property's name as the catalog (and FastPix) spells it: `domains.default_policy` -> `domains.defaultPolicy`."""
     return ".".join(_CATALOG_NAMES.get(part, part) for part in name.split("."))
-
-
-def is_unknown(value: Any) -> bool:
-    return isinstance(value, str) and value == UNKNOWN
 
 
 Fail = Callable[[str, Callable[[Naming], str]], None]
@@ -225,14 +216,10 @@ def _with_defaults(inputs: Mapping[str, Any], fields: Sequence[ChildField]) -> d
     return values
 
 
-def _differs(old: Any, new: Any) -> bool:
-    return is_unknown(new) or bool(old != new)
-
-
 def _plan(olds: Mapping[str, Any], news: Mapping[str, Any], fields: Sequence[ChildField],
           in_place_allowed: bool) -> ChildPlan:
     old, new = _with_defaults(olds, fields), _with_defaults(news, fields)
-    changed = tuple(f.name for f in fields if _differs(old.get(f.name), new.get(f.name)))
+    changed = tuple(f.name for f in fields if differs(old.get(f.name), new.get(f.name)))
     by_name = {f.name: f for f in fields}
     replaces = tuple(n for n in changed if by_name[n].change == "replace" or not in_place_allowed)
     calls = tuple(dict.fromkeys(str(by_name[n].call) for n in changed if n not in replaces and by_name[n].call))

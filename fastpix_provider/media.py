@@ -75,7 +75,7 @@ class Failure:
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
-def _is_unknown(value: Any) -> bool:
+def is_unknown(value: Any) -> bool:
     return isinstance(value, str) and value == UNKNOWN
 
 
@@ -91,7 +91,7 @@ def check_inputs(inputs: Mapping[str, Any]) -> list[Failure]:
 
     for field in FIELDS:
         value = inputs.get(field.name)
-        if value is None or _is_unknown(value):
+        if value is None or is_unknown(value):
             continue
         if field.kind == "file" and inputs.get("file_path"):
             continue  # resolved (and hashed) by the program; this process may run elsewhere
@@ -101,7 +101,7 @@ def check_inputs(inputs: Mapping[str, Any]) -> list[Failure]:
         fail("take_over", lambda n: f"{n('take_over')} applies to adoption only: set {n('adopt_id')} too, "
                                     f"or remove {n('take_over')}")
     drm_id, policy = inputs.get("drm_configuration_id"), inputs.get("access_policy")
-    if drm_id is not None and not _is_unknown(drm_id) and not _is_unknown(policy) and policy != "drm":
+    if drm_id is not None and not is_unknown(drm_id) and not is_unknown(policy) and policy != "drm":
         fail("drm_configuration_id", lambda n: f"{n('drm_configuration_id')} applies to {n('access_policy')} drm "
                                                f"only: remove it, or set {n('access_policy')} to drm")
     return failures
@@ -221,7 +221,7 @@ def _check_metadata_entry(field: MediaField, key: Any, value: Any, fail: Fail) -
         fail(entry, lambda n: f"the {n(name)} key '{OWNER_METADATA_KEY}' is reserved by fastpix-pulumi; rename it")
     elif not isinstance(key, str) or not key:
         fail(name, lambda n: f"{n(name)} keys must be non-empty strings, got {echo(key)}")
-    elif _is_unknown(value):
+    elif is_unknown(value):
         return
     elif not isinstance(value, str):
         fail(entry, lambda n: f"{n(name)} values must be strings; quote {echo(value)}")
@@ -368,13 +368,12 @@ class ChangePlan:
 def plan_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> ChangePlan:
     """Compare old state with new inputs, field by field, at FastPix's defaults."""
     old, new = with_defaults(olds), with_defaults(news)
-    changed = tuple(name for name in (*REPLACE, *IN_PLACE) if _differs(old.get(name), new.get(name)))
+    changed = tuple(name for name in (*REPLACE, *IN_PLACE) if differs(old.get(name), new.get(name)))
     replaces = tuple(name for name in changed if name in REPLACE)
     calls = tuple(dict.fromkeys(IN_PLACE[name] for name in changed if name in IN_PLACE))
     return ChangePlan(changed=changed, replaces=replaces, calls=calls)
 
 
-def _differs(old: Any, new: Any) -> bool:
-    if _is_unknown(new):
-        return True
-    return bool(old != new)
+def differs(old: Any, new: Any) -> bool:
+    """Whether a declared value changes the recorded one (a value preview cannot know yet always may)."""
+    return is_unknown(new) or bool(old != new)

@@ -23,6 +23,7 @@ from .children import (
     playback_id_matches,
     wire_rules,
 )
+from .media import STREAM_HOST
 from .provider import _plain_errors
 from .tracks import ChildProvider, Track, _inputs_only, _workspace, child_options
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PlaybackId", "PlaybackIdProvider", "declare_children"]
 
-STREAM_HOST = "https://stream.fastpix.com"
 
 
 class PlaybackIdProvider(ChildProvider):

@@ -417,7 +417,7 @@ class MediaProvider(FastPixProvider):
         if news.get("access_policy") != "drm" or news.get("adopt_id"):
             return []
         declared = news.get("drm_configuration_id")
-        if declared == media.UNKNOWN:
+        if media.is_unknown(declared):
             return []
         try:
             available = self._client().list_drm_configuration_ids()
