@@ -483,9 +483,13 @@ def _new_tag(props: Mapping[str, Any]) -> str | None:
     owner = props.get("owner")
     if not owner:
         return None
-    stack_id = props.get("stack_id") if isinstance(props.get("stack_id"), str) else None
-    return OwnerTag(path=str(owner), nonce=secrets.token_hex(4), stack_id=stack_id,
+    return OwnerTag(path=str(owner), nonce=secrets.token_hex(4), stack_id=_declared_stack_id(props),
                     kept=bool(props.get("retain_on_delete"))).render()
+
+
+def _declared_stack_id(props: Mapping[str, Any]) -> str | None:
+    stack_id = props.get("stack_id")
+    return stack_id if isinstance(stack_id, str) else None
 
 
 def _updated_tag(recorded: Any, news: Mapping[str, Any]) -> str | None:
@@ -494,7 +498,7 @@ def _updated_tag(recorded: Any, news: Mapping[str, Any]) -> str | None:
     old = OwnerTag.parse(recorded)
     if old is None:
         return recorded if isinstance(recorded, str) else _new_tag(news)
-    stack_id = old.stack_id or (news.get("stack_id") if isinstance(news.get("stack_id"), str) else None)
+    stack_id = old.stack_id or _declared_stack_id(news)
     return OwnerTag(path=old.path, nonce=old.nonce, stack_id=stack_id, kept=bool(news.get("retain_on_delete"))).render()
 
 
