@@ -8,7 +8,7 @@ The instance that Pulumi pickles into state carries nothing (see __getstate__): 
 
 What the provider believes. A media is irreplaceable (a new one has new playback ids), so the
 provider concludes that a media is gone only when FastPix itself says so, in its own error envelope,
-to the workspace the media was created in (see `_confirm_gone`); and it sends a create again only
+to the workspace the media was created in (see `confirm_gone`); and it sends a create again only
 after a search by the create's owner tag found nothing (see `_create`).
 """
 
@@ -51,7 +51,7 @@ UPLOAD_TO_MEDIA_TIMEOUT_SECONDS = 10 * 60.0
 READY_POLL_SECONDS = 1.0
 RECOVER_COMMAND = "fastpix-recover --stack <stack>"
 
-# The workspace each client's credentials belong to, once FastPix has shown it (see _confirm_gone).
+# The workspace each client's credentials belong to, once FastPix has shown it (see confirm_gone).
 _workspaces: dict[int, str] = {}
 
 
@@ -128,7 +128,7 @@ class MediaProvider(FastPixProvider):
         try:
             found = client.get_media(id_)
         except NotFoundError:
-            self._confirm_gone(client, id_, props, action="refresh")
+            confirm_gone(client, id_, props, action="refresh")
             diagnostics.warn(f"FastPix media {id_} no longer exists in workspace {props.get('workspace_id')}; "
                              "refresh removes it from the stack's state")
             return ReadResult("", {})
@@ -151,54 +151,8 @@ class MediaProvider(FastPixProvider):
         try:
             client.delete_media(id_)
         except NotFoundError:
-            self._confirm_gone(client, id_, props, action="delete")
+            confirm_gone(client, id_, props, action="delete")
             diagnostics.warn(f"FastPix media {id_} was already deleted; nothing left to delete")
-
-    # -- is it really gone? ---------------------------------------------------------------------------
-
-    def _confirm_gone(self, client: FastPixClient, media_id: str, props: Mapping[str, Any], *, action: str) -> None:
-        """Return only when FastPix's 404 for `media_id` provably came from the media's own workspace.
-
-        A 404 in FastPix's envelope proves little on its own: credentials of another workspace get the
-        same answer for every media of this one. So the workspace recorded when the media was created
-        must be the one these credentials list media of. Anything less raises, and the engine keeps the
-        media in the state.
-        """
-        recorded = props.get("workspace_id")
-        try:
-            current = self._workspace_of(client)
-        except FastPixError as exc:
-            raise WorkspaceNotProvenError(
-                f"FastPix answered that media {media_id} does not exist, but listing the workspace's media to confirm "
-                f"it failed ({exc}). Nothing was changed; the media stays in the stack's state."
-            ) from None
-        if recorded and current == recorded:
-            return
-        what = "removed from the state" if action == "refresh" else "considered deleted"
-        if recorded and current:
-            cause = (f"these credentials belong to FastPix workspace {current}, but the media was created in workspace "
-                     f"{recorded}: FASTPIX_USERNAME/FASTPIX_PASSWORD are most likely another workspace's")
-        elif recorded:
-            cause = (f"the media was created in workspace {recorded}, and these credentials list no media at all, so "
-                     "nothing shows which workspace they belong to: they may be another (empty) workspace's")
-        else:
-            cause = ("the stack's state does not record the media's workspace (it was created by fastpix-pulumi 0.1.0 "
-                     "and not refreshed since), so a 404 cannot be told apart from credentials of another workspace")
-        raise WorkspaceNotProvenError(
-            f"FastPix answered that media {media_id} does not exist, but it is not {what}: {cause}. "
-            f"Check the credentials and the API URL ({client.api_url}). If the media really was deleted in FastPix, "
-            "remove it from the state with `pulumi state delete <urn>`. Nothing was changed."
-        )
-
-    @staticmethod
-    def _workspace_of(client: FastPixClient) -> str | None:
-        key = id(client)
-        if key not in _workspaces:
-            found = client.workspace_id_of_credentials()
-            if found is None:
-                return None  # not cached: a media created later shows the workspace
-            _workspaces[key] = found
-        return _workspaces[key]
 
     # -- create -------------------------------------------------------------------------------------
 
@@ -443,7 +397,7 @@ class MediaProvider(FastPixProvider):
         if isinstance(created.get("workspaceId"), str):
             return str(created["workspaceId"])
         try:
-            return self._workspace_of(self._client())
+            return workspace_of(self._client())
         except FastPixError as exc:
             diagnostics.warn(f"could not record the workspace of media {created.get('id')} ({exc}); "
                              "a later refresh records it")
@@ -459,6 +413,54 @@ class MediaProvider(FastPixProvider):
         if not outs.get("workspace_id"):
             outs["workspace_id"] = workspace_id or (previous or {}).get("workspace_id")
         return outs
+
+
+# -- is it really gone? -----------------------------------------------------------------------------
+
+
+def confirm_gone(client: FastPixClient, media_id: str, props: Mapping[str, Any], *, action: str) -> None:
+    """Return only when FastPix's 404 for `media_id` provably came from the media's own workspace.
+
+    A 404 in FastPix's envelope proves little on its own: credentials of another workspace get the
+    same answer for every media of this one. So the workspace recorded when the media was created
+    must be the one these credentials list media of. Anything less raises, and the engine keeps the
+    media in the state.
+    """
+    recorded = props.get("workspace_id")
+    try:
+        current = workspace_of(client)
+    except FastPixError as exc:
+        raise WorkspaceNotProvenError(
+            f"FastPix answered that media {media_id} does not exist, but listing the workspace's media to confirm "
+            f"it failed ({exc}). Nothing was changed; the media stays in the stack's state."
+        ) from None
+    if recorded and current == recorded:
+        return
+    what = "removed from the state" if action == "refresh" else "considered deleted"
+    if recorded and current:
+        cause = (f"these credentials belong to FastPix workspace {current}, but the media was created in workspace "
+                 f"{recorded}: FASTPIX_USERNAME/FASTPIX_PASSWORD are most likely another workspace's")
+    elif recorded:
+        cause = (f"the media was created in workspace {recorded}, and these credentials list no media at all, so "
+                 "nothing shows which workspace they belong to: they may be another (empty) workspace's")
+    else:
+        cause = ("the stack's state does not record the media's workspace (it was created by fastpix-pulumi 0.1.0 "
+                 "and not refreshed since), so a 404 cannot be told apart from credentials of another workspace")
+    raise WorkspaceNotProvenError(
+        f"FastPix answered that media {media_id} does not exist, but it is not {what}: {cause}. "
+        f"Check the credentials and the API URL ({client.api_url}). If the media really was deleted in FastPix, "
+        "remove it from the state with `pulumi state delete <urn>`. Nothing was changed."
+    )
+
+def workspace_of(client: FastPixClient) -> str | None:
+    """The workspace these credentials belong to, as their newest media shows it; remembered once known."""
+    key = id(client)
+    if key not in _workspaces:
+        found = client.workspace_id_of_credentials()
+        if found is None:
+            return None  # not cached: a media created later shows the workspace
+        _workspaces[key] = found
+    return _workspaces[key]
 
 
 def _apply_in_place(client: FastPixClient, media_id: str, calls: tuple[str, ...], inputs: Mapping[str, Any],

@@ -6,7 +6,7 @@ are recorded in every stack state that holds a track: renaming any breaks refres
 
 What the providers believe, as MediaProvider does (issue 9):
 - a child is gone only when FastPix shows its media without it, or says in its own error envelope that
-  the media is gone and the media's workspace is provably the one asked (`MediaProvider._confirm_gone`);
+  the media is gone and the media's workspace is provably the one asked (`provider.confirm_gone`);
 - a create whose answer was lost is never sent again before a search found nothing. FastPix keeps no
   metadata on tracks or playback ids, so the search compares the media's children after the failure
   with those it listed before the first attempt: a child that is new and has the declared properties
@@ -54,7 +54,7 @@ from .children import (
 from .client import FastPixClient
 from .errors import FastPixError, NotFoundError, ProtocolError, RateLimitedError, ServerError, TransportError
 from .media import ChangePlan, Failure
-from .provider import MediaProvider, _plain_errors
+from .provider import _plain_errors, confirm_gone
 
 if TYPE_CHECKING:
     from .resource import Media
@@ -98,7 +98,7 @@ class ChildProvider(FastPixProvider):
             return client.get_media(media_id)
         except NotFoundError:
             # Raises unless the 404 came from the media's own workspace (recorded at create).
-            MediaProvider()._confirm_gone(client, media_id, props, action=action)
+            confirm_gone(client, media_id, props, action=action)
             return None
 
     def _listed(self, media: Mapping[str, Any]) -> list[dict[str, Any]]:

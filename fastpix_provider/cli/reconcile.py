@@ -17,7 +17,7 @@ The safety rules of the provider hold throughout: an orphan is only ever a media
 carries this stack's id and no `!kept` mark and whose id no state records (see `recover.plan_recovery`;
 the *old* media of a half-done replace carries the same owner path but is in the state, so it is never
 touched), and a resource leaves the state only through the provider's own refresh, which believes a
-404 only from the media's own workspace (`MediaProvider._confirm_gone`).
+404 only from the media's own workspace (`provider.confirm_gone`).
 
 Known limit: a `retainOnDelete` entry's media carries `!kept` from its create on, so a create or
 replace of such an entry lost by a killed fast run is reported (as released) and never deleted; the
