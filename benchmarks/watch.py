@@ -53,6 +53,8 @@ def main() -> int:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     cpu: dict[int, tuple[str, float]] = {}
+    # What processes already running (the emulator) had spent before this phase is not the phase's.
+    before = {pid: cpu_seconds(pid) or 0.0 for pid in descendant_pids(root, process_table()) if pid != me}
     peaks = {"engine": 0, "provider": 0}
     while True:
         table = process_table()
@@ -71,8 +73,8 @@ def main() -> int:
         if stop.wait(0.05):
             break
     totals = {"engine": 0.0, "provider": 0.0, "other": 0.0}
-    for role, seconds in cpu.values():
-        totals[role] += seconds
+    for pid, (role, seconds) in cpu.items():
+        totals[role] += seconds - before.get(pid, 0.0)
     print(json.dumps({"cpu": totals, "peaks": peaks}), flush=True)
     return 0
 
