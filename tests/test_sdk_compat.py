@@ -4,14 +4,30 @@ workaround (and its section of tools/pulumi/UPSTREAM.md)."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import inspect
 import pickle
 from importlib.metadata import version
 
+import pulumi
+import pulumi.log
 import pulumi.runtime.resource as sdk_resource
+import pulumi.runtime.stack as sdk_stack
+import pytest
 from pulumi.dynamic.dynamic import serialize_provider
+from pulumi.runtime.settings import SETTINGS
 
-from fastpix_provider import _sdk_compat, stack_traces
-from fastpix_provider._sdk_compat import FULL_STACK_TRACES, PICKLER_CHAIN, WORKAROUNDS, registering_media, restore_pickler
+from fastpix_provider import _sdk_compat, output_wait, registration_logs, stack_traces
+from fastpix_provider._sdk_compat import (
+    BLOCKING_DEBUG_LINES,
+    FULL_STACK_TRACES,
+    PICKLER_CHAIN,
+    QUADRATIC_OUTPUT_WAIT,
+    WORKAROUNDS,
+    registering_media,
+    restore_pickler,
+)
 from fastpix_provider.provider import MediaProvider
 
 
@@ -85,3 +101,126 @@ def test_registering_media_makes_the_sdk_record_the_programs_frames_only() -> No
         trace = trace_of_a_registration(sdk_resource._get_stack_trace)
     assert trace.frames[0].pc.uri.endswith("test_sdk_compat.py")
     assert not runner_frames(trace) and len(trace.frames) < len(whole.frames)
+
+
+def test_the_programs_frames_are_recorded_as_the_sdk_records_them_then_cuts_them() -> None:
+    def recorded_and_cut():  # type: ignore[no-untyped-def]
+        return sdk_resource._get_stack_trace(), stack_traces.program_frames(sdk_get_stack_trace()())
+
+    with registering_media():
+        recorded, cut = trace_of_a_registration(recorded_and_cut)
+    assert recorded.frames and recorded == cut
+
+
+# -- waiting for the program's outputs ---------------------------------------------------------------
+
+class CountingFuture(asyncio.Future):  # type: ignore[type-arg]
+    """A future that counts the callbacks hung on it: the work of whoever waits for it."""
+
+    callbacks = 0
+
+    def add_done_callback(self, fn, *, context=None) -> None:  # type: ignore[no-untyped-def,override]
+        CountingFuture.callbacks += 1
+        super().add_done_callback(fn, context=context)
+
+
+def sdk_wait_for_rpcs():  # type: ignore[no-untyped-def]
+    return getattr(sdk_stack.wait_for_rpcs, "__wrapped__", sdk_stack.wait_for_rpcs)
+
+
+def wait_with(wait, outcomes: list[object], *, added_later: int = 0) -> tuple[str, list[int]]:  # type: ignore[no-untyped-def]
+    """Run `wait` over pending outputs that finish one per loop pass, each with its outcome (a value or an
+    exception); `added_later` more are created while it waits. What it raised, and the outputs awaited."""
+
+    async def scenario() -> tuple[str, list[int]]:
+        loop = asyncio.get_running_loop()
+        outputs = [CountingFuture(loop=loop) for _ in outcomes]
+        finished: list[int] = []
+        for index, output in enumerate(outputs):
+            output.add_done_callback(lambda _, index=index: finished.append(index))
+        CountingFuture.callbacks = 0
+        SETTINGS.outputs.update(outputs)
+
+        async def finish_one_per_pass() -> None:
+            for output, outcome in zip(outputs, outcomes, strict=True):
+                await asyncio.sleep(0)
+                if isinstance(outcome, BaseException):
+                    output.set_exception(outcome)
+                else:
+                    output.set_result(outcome)
+            for index in range(added_later):  # outputs created while the first ones resolve
+                late: asyncio.Future[None] = loop.create_future()
+                late.add_done_callback(functools.partial(lambda number, _: finished.append(number), 1000 + index))
+                SETTINGS.outputs.add(late)
+                await asyncio.sleep(0)
+                late.set_result(None)
+
+        resolving = asyncio.ensure_future(finish_one_per_pass())
+        try:
+            await wait()
+            raised = "nothing"
+        except Exception as error:
+            raised = f"{type(error).__name__}: {error}"
+        await resolving
+        return raised, finished
+
+    saved = set(SETTINGS.outputs)
+    SETTINGS.outputs.clear()
+    try:
+        return asyncio.run(scenario())
+    finally:
+        SETTINGS.outputs.clear()
+        SETTINGS.outputs.update(saved)
+
+
+def test_the_sdk_still_waits_for_outputs_with_work_quadratic_in_their_number() -> None:
+    wait_with(sdk_wait_for_rpcs(), [None] * 300)
+    assert CountingFuture.callbacks > 300 * 300 // 4, (
+        f"the SDK's wait for outputs is no longer quadratic: delete {QUADRATIC_OUTPUT_WAIT.name}")
+
+
+def test_the_linear_wait_hangs_one_callback_on_each_output() -> None:
+    wait_with(output_wait.wait_for_outstanding_rpcs, [None] * 300)
+    assert CountingFuture.callbacks <= 300
+
+
+@pytest.mark.parametrize("outcomes, added_later", [
+    ([None] * 20, 0),
+    ([None] * 20, 5),
+    ([None] * 5 + [ValueError("output 5 failed")] + [None] * 5, 0),
+    ([None] * 5 + [sdk_stack.ResourceRegistrationFailed("registration failed")] + [None] * 5, 3),
+], ids=["all-resolve", "outputs-added-while-waiting", "an-output-fails", "a-registration-failed"])
+def test_the_linear_wait_keeps_the_sdks_contract(outcomes: list[object], added_later: int) -> None:
+    assert wait_with(output_wait.wait_for_outstanding_rpcs, outcomes, added_later=added_later) == \
+        wait_with(sdk_wait_for_rpcs(), outcomes, added_later=added_later)
+
+
+def test_registering_media_installs_the_linear_wait_where_the_sdks_runner_calls_it() -> None:
+    with registering_media():
+        assert sdk_stack.wait_for_rpcs is output_wait.wait_for_outstanding_rpcs
+
+
+# -- debug lines -------------------------------------------------------------------------------------
+
+def test_the_sdk_still_sends_the_routine_registration_lines_the_workaround_leaves_out() -> None:
+    source = inspect.getsource(sdk_resource.register_resource)
+    for line in registration_logs.ROUTINE_LINES:
+        start = line.split(": ", 1)[0]
+        assert f'f"{start}: ty={{ty}}' in source, (
+            f"the SDK no longer sends {start!r} per registration: revisit {BLOCKING_DEBUG_LINES.name}")
+
+
+def test_only_this_packages_routine_registration_lines_are_left_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    sent: list[str] = []
+    monkeypatch.setattr(pulumi.log, "debug", lambda msg, *args, **kwargs: sent.append(msg))
+    with registering_media():
+        log = getattr(sdk_resource, "log")  # noqa: B009 - the SDK module does not export it
+    media = "pulumi-python:dynamic/fastpix:Media"
+    log.debug(f"registering resource: ty={media}, name=clip-1, custom=True, remote=False")
+    log.debug(f"resource registration prepared: ty={media}, name=clip-1")
+    log.debug(f"resource registration successful: ty={media}, urn=urn:pulumi:dev::p::{media}::clip-1")
+    log.debug("registering resource: ty=aws:s3/bucket:Bucket, name=b, custom=True, remote=False")
+    log.debug(f"exception when preparing or executing rpc for ty='{media}' name='clip-1': Traceback")
+    assert sent == ["registering resource: ty=aws:s3/bucket:Bucket, name=b, custom=True, remote=False",
+                    f"exception when preparing or executing rpc for ty='{media}' name='clip-1': Traceback"]
+    assert log.warn is pulumi.log.warn and log.error is pulumi.log.error
