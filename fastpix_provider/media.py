@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pulumi.output import Unknown as SdkUnknown
+
 from ._text import echo, shorten
 from .fields import (
     ACCESS_POLICIES,
@@ -71,12 +73,14 @@ class Failure:
 
 
 # How the dynamic provider protocol spells a value that preview cannot know yet (an output of another
-# resource); such inputs are checked again at `up`, once known.
+# resource, such as the id of a media not created yet); such inputs are checked again at `up`, once
+# known. The SDK hands `check` its own Unknown object (it deserializes the inputs keeping unknowns) and
+# `diff` this string.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
 def is_unknown(value: Any) -> bool:
-    return isinstance(value, str) and value == UNKNOWN
+    return isinstance(value, SdkUnknown) or (isinstance(value, str) and value == UNKNOWN)
 
 
 Fail = Callable[[str, Callable[[Naming], str]], None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pulumi.output
 import pytest
 
 from fastpix_provider import media
@@ -46,8 +47,10 @@ def test_each_bad_input_names_its_property_and_the_fix(inputs: dict, prop: str, 
     assert says in found[prop]
 
 
-def test_values_unknown_during_preview_are_not_judged_yet() -> None:
-    assert check_inputs({"url": media.UNKNOWN, "title": media.UNKNOWN, "metadata": media.UNKNOWN}) == []
+@pytest.mark.parametrize("unknown", [media.UNKNOWN, pulumi.output.Unknown()], ids=["as-diff-gets-it", "as-check-gets-it"])
+def test_values_unknown_during_preview_are_not_judged_yet(unknown: object) -> None:
+    assert check_inputs({"url": unknown, "title": unknown, "metadata": unknown, "creator_id": unknown,
+                         "max_resolution": unknown, "mp4_support": unknown}) == []
 
 
 def test_nine_user_metadata_keys_fit_beside_the_owner_tag() -> None:

@@ -10,6 +10,7 @@ import pickle
 from collections.abc import Callable
 from typing import Any
 
+import pulumi.output
 import pytest
 from pulumi.dynamic import CreateResult
 
@@ -77,9 +78,9 @@ def test_a_url_track_without_url_is_refused() -> None:
         "url: url is required: the public http(s) address FastPix downloads the subtitle or audio file from"]
 
 
-def test_values_a_preview_cannot_know_are_not_judged() -> None:
-    assert children.check_track(subtitle(media_id=UNKNOWN, url=UNKNOWN,
-                                         language_code=UNKNOWN)) == []
+@pytest.mark.parametrize("unknown", [UNKNOWN, pulumi.output.Unknown()], ids=["as-diff-gets-it", "as-check-gets-it"])
+def test_values_a_preview_cannot_know_are_not_judged(unknown: object) -> None:
+    assert children.check_track(subtitle(media_id=unknown, url=unknown, language_code=unknown)) == []
 
 
 def test_url_and_language_change_in_place_type_and_media_replace() -> None:
