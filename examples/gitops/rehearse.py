@@ -154,6 +154,8 @@ def play(r: Rehearsal) -> None:
     expect_quietly(code == 0, "the plan of main passes")
     code, output = r.apply(run, "m1")
     expect(code == 0 and len(r.media()) == 9, EXPECTATIONS[1])
+    expect_quietly("pipeline: checkpointed run" in output and "retainOnDelete" in output,
+                   "creating retainOnDelete media keeps the engine's checkpoints")
     ids = {key: value["id"] for key, value in r.outputs().items()}
 
     print("\n--- pull request #2 (alice): retire lessons 2-5, no valid approval")
@@ -187,6 +189,7 @@ def play(r: Rehearsal) -> None:
     code, output = r.apply(run, "m3")
     expect(code == 0 and set(before_media) - set(r.media()) == {ids[key] for key in doomed}
            and len(r.media()) == 5, EXPECTATIONS[8])
+    expect_quietly("pipeline: fast run" in output, "deleting media runs in the fast mode")
 
     print("\n--- pull request #4: retitle lesson 1, while someone applies another change in between")
     r.commit({**lessons(1, title="Lesson {}, recut"), **archive})

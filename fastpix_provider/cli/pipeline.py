@@ -12,7 +12,11 @@ preview failed or the gate blocks.
 apply (write credentials, after the environment's reviewers saw the plan job's summary): refuses
 when the state moved since the plan (plan_digest.py), asks again who approved (the plan job's word is
 not taken for it), runs the gate on the reviewed preview, then applies exactly the reviewed plan:
-`pulumi up --refresh --plan DIR/plan.json` (Pulumi refuses any step the plan does not contain).
+`pulumi up --refresh --plan DIR/plan.json` (Pulumi refuses any step the plan does not contain). The run
+skips the engine's checkpoints (the fast mode: linear, not quadratic, in the catalog's size) when every
+reviewed step is one `fastpix-recover --reconcile` can redo after a crash, and only after
+`fastpix-recover --check` found the state and FastPix agreeing; otherwise it checkpoints as usual
+(fast_mode.py; `--checkpoints always` forces that).
 Run from the Pulumi project's folder, with `pulumi` on PATH; GitHub's API is asked when GH_TOKEN is set.
 """
 
@@ -26,7 +30,7 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from . import plan_digest
+from . import fast_mode, plan_digest
 from .approval import Approval, decide, merged_pull_of
 from .github_api import GitHub, GitHubError
 
@@ -103,7 +107,41 @@ def apply(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         print("pipeline: refusing to apply: the deletion gate blocks this plan", file=sys.stderr)
         return 1
     return subprocess.run([args.pulumi, "up", "--yes", "--refresh", "--plan", str(folder / "plan.json"),
-                           "--stack", args.stack, "--non-interactive"]).returncode
+                           "--stack", args.stack, "--non-interactive"],
+                          env=up_environment(args, folder, environ)).returncode
+
+
+def up_environment(args: argparse.Namespace, folder: Path, environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of the apply's `pulumi up`: the fast mode only where fast_mode_allowed says so."""
+    env = {k: v for k, v in environ.items() if k != fast_mode.SKIP_CHECKPOINTS}  # never the job's own say
+    if fast_mode_allowed(args, folder, env):
+        env[fast_mode.SKIP_CHECKPOINTS] = "true"
+    return env
+
+
+def fast_mode_allowed(args: argparse.Namespace, folder: Path, environ: Mapping[str, str]) -> bool:
+    """Whether this apply may skip the engine's checkpoints (fast_mode.py); says why on stdout either way.
+
+    Raises RuntimeError when the state and FastPix disagree: an interrupted run is to be recovered, and the
+    change planned again, before anything else runs.
+    """
+    if args.checkpoints == "always":
+        print("pipeline: checkpointed run (--checkpoints always)", flush=True)
+        return False
+    preview = json.loads((folder / "preview.json").read_text(encoding="utf-8") or "{}")
+    blockers = fast_mode.decide(preview)
+    if blockers:
+        print(f"pipeline: checkpointed run: {len(blockers)} step(s) recovery cannot redo after a crash, e.g. "
+              f"{blockers[0]}", flush=True)
+        return False
+    check = subprocess.run([sys.executable, "-m", "fastpix_provider.cli.recover", "--stack", args.stack, "--check"],
+                           env=dict(environ))
+    if check.returncode != 0:
+        raise RuntimeError(f"refusing to apply: `fastpix-recover --check` exited {check.returncode} (see above); "
+                           "recover the stack, then plan the change again")
+    print("pipeline: fast run (the engine's checkpoints skipped; crash-safe with fastpix-recover --reconcile)",
+          flush=True)
+    return True
 
 
 def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ) -> int:
@@ -116,6 +154,9 @@ def main(argv: list[str] | None = None, environ: Mapping[str, str] = os.environ)
     parser.add_argument("--commit", help="the commit on main being planned or applied")
     parser.add_argument("--max-deletes", type=int, default=0)
     parser.add_argument("--max-replaces", type=int, default=0)
+    parser.add_argument("--checkpoints", choices=["auto", "always"], default="auto",
+                        help="apply: 'auto' skips the engine's checkpoints (the fast mode) when every planned step is "
+                             "one recovery can redo after a crash (see fastpix_provider/cli/fast_mode.py)")
     parser.add_argument("--pulumi", default="pulumi", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     try:

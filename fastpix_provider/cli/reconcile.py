@@ -22,7 +22,10 @@ touched), and a resource leaves the state only through the provider's own refres
 Known limit: a `retainOnDelete` entry's media carries `!kept` from its create on, so a create or
 replace of such an entry lost by a killed fast run is reported (as released) and never deleted; the
 next `up` makes another media for it. Use the default (checkpointing) mode for catalogs that add or
-replace `retainOnDelete` entries.
+replace `retainOnDelete` entries. Likewise an adoption (`adoptId`) lost by a killed fast run leaves a
+media that existed before tagged for this stack and in no state: reconcile would take it for an orphan
+and delete it. `fastpix-pipeline apply` therefore keeps the checkpoints for any such change
+(cli/fast_mode.py); run those by hand without PULUMI_SKIP_CHECKPOINTS.
 """
 
 from __future__ import annotations

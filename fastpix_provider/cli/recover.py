@@ -66,6 +66,7 @@ from ..owner import OWNER_METADATA_KEY, OwnerTag, current_backend_url, normalize
 from ..settings import ProviderSettings
 
 MEDIA_TYPE_SUFFIX = "fastpix:Media"
+CHECK_FOUND_WORK = 3  # the exit status of --check when there is something to recover
 BACKUP_FOLDER = ".fastpix-recover"
 # What the DIY (file://, s3://...) backends call every stack's organisation.
 DIY_ORGANIZATION = "organization"
@@ -380,9 +381,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="after a killed run of the fast mode (PULUMI_SKIP_CHECKPOINTS): also refresh the resources "
                              "whose media FastPix no longer lists or lists with other values, and, with --apply, delete "
                              "this stack's provable orphans (see fastpix_provider/cli/reconcile.py)")
+    parser.add_argument("--check", action="store_true",
+                        help="change nothing; exit 3 when the state and FastPix disagree (implies --reconcile): what "
+                             "`fastpix-pipeline apply` asks before a fast-mode run")
     parser.add_argument("--unlock", action="store_true",
                         help="with --apply: remove the killed run's lock (`pulumi cancel`); only if no run is going on")
     args = parser.parse_args(argv)
+    if args.check and args.apply:
+        parser.error("--check changes nothing; drop --apply")
+    args.reconcile = args.reconcile or args.check
     try:
         ref = StackRef.parse(args.stack)
     except ValueError as error:
@@ -430,6 +437,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{plan.project}/{plan.stack}: stack id {plan.stack_id or 'unknown'} ({source})")
     _report(plan)
     stale = _stale(deployment, listing) if args.reconcile else []
+    if args.check and (broken or not plan.clean or stale):
+        print(f"{plan.project}/{plan.stack}: the state and FastPix disagree (a run was interrupted); put it right with "
+              f"`fastpix-recover --stack {args.stack} --reconcile --apply`, then run again", file=sys.stderr)
+        return CHECK_FOUND_WORK
     if plan.clean and not stale:
         print(f"{plan.project}/{plan.stack}: nothing to recover.")
         return 0
