@@ -2,8 +2,8 @@
 
 The fast mode is crash-safe only for what `fastpix-recover --reconcile` can redo after a killed run
 (tests/test_kill_fast_mode.py): media created, updated, replaced or deleted. Anything else in the
-reviewed plan keeps the checkpoints; and the fast mode starts only once recover found the state and
-FastPix agreeing."""
+reviewed plan keeps the checkpoints; and the fast mode starts only once `fastpix-recover --check` found
+nothing an interrupted run left behind."""
 
 from __future__ import annotations
 
@@ -90,7 +90,7 @@ def test_a_media_only_plan_on_a_stack_that_agrees_with_fastpix_runs_fast(tmp_pat
     assert recover.calls[0][-4:] == ["fastpix_provider.cli.recover", "--stack", "prod", "--check"]
 
 
-def test_a_stack_that_disagrees_with_fastpix_stops_the_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stack_an_interrupted_run_left_behind_stops_the_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("fastpix_provider.cli.pipeline.subprocess.run", FakeRecover(3))
     with pytest.raises(RuntimeError, match=r"fastpix-recover --check` exited 3.*plan the change again"):
         pipeline.up_environment(apply_args(), plan_folder(tmp_path, step("delete", "gone")), {})

@@ -264,22 +264,22 @@ def test_reconcile_refreshes_what_fastpix_no_longer_lists_and_only_with_it(proje
     assert pulumi.calls[-1] == ["pulumi", "refresh", "--yes", "--skip-preview", "--stack", STACK, "--target", urn("intro")]
 
 
-def test_check_exits_3_and_changes_nothing_when_the_state_and_fastpix_disagree(project: Path, monkeypatch,  # noqa: F811
-                                                                               capsys) -> None:
-    gone = {"deployment": deployment(resource("intro", "m-1"))}
+def test_check_exits_3_and_changes_nothing_when_a_killed_run_left_orphans_or_pending_creates(
+        project: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: F811
     orphan = {"deployment": deployment(resource("intro", "m-1"))}
     pending_create = {"deployment": deployment(resource("intro", "m-1"), pending_ops=(pending("new"),))}
-    for state, listed in ((gone, []), (orphan, [media("m-1", tag("intro")), media("m-9", tag("lost"))]),
+    for state, listed in ((orphan, [media("m-1", tag("intro")), media("m-9", tag("lost"))]),
                           (pending_create, [media("m-1", tag("intro")), media("m-2", tag("new"))])):
         pulumi = FakePulumi(state)
         assert run(monkeypatch, pulumi, FakeClient(listed), "--check")[0] == recover.CHECK_FOUND_WORK
-        assert f"`fastpix-recover --stack {STACK} --reconcile --apply`" in capsys.readouterr().err
+        assert f"`fastpix-recover --stack {STACK} --reconcile --apply --unlock`" in capsys.readouterr().err
         assert all(call[1] not in {"refresh", "cancel"} and call[1:3] != ["stack", "import"] for call in pulumi.calls)
         assert not (project / ".fastpix-recover").exists()
 
 
-def test_check_exits_0_when_the_state_and_fastpix_agree(project: Path, monkeypatch, capsys) -> None:  # noqa: F811
-    state = {"deployment": deployment(resource("intro", "m-1"))}
+def test_check_exits_0_when_only_refresh_has_work(project: Path, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    state = {"deployment": deployment(resource("intro", "m-1"), resource("gone", "m-2"))}
     released = media("m-7", tag("archive", kept=True))
     assert run(monkeypatch, FakePulumi(state), FakeClient([media("m-1", tag("intro")), released]), "--check")[0] == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"{PROJECT}/{STACK}: nothing to recover."
@@ -345,8 +345,10 @@ def test_the_help_explains_each_option(capsys: pytest.CaptureFixture[str]) -> No
                  "--reconcile after a killed run of the fast mode (PULUMI_SKIP_CHECKPOINTS): also refresh the resources "
                  "whose media FastPix no longer lists or lists with other values, and, with --apply, delete this stack's "
                  "provable orphans (see fastpix_provider/cli/reconcile.py)",
-                 "--check change nothing; exit 3 when the state and FastPix disagree (implies --reconcile): what "
-                 "`fastpix-pipeline apply` asks before a fast-mode run",
+                 "--check change nothing; exit 3 when a killed run left what only recovery puts right (a broken "
+                 "state file, pending creates, this stack's orphans): what `fastpix-pipeline apply` asks before a "
+                 "fast-mode run. Media edited or deleted outside the run are not counted: `pulumi up --refresh` puts "
+                 "those right",
                  "--unlock with --apply: remove the killed run's lock (`pulumi cancel`); only if no run is going on"):
         assert text in help_text
 

@@ -15,7 +15,8 @@ its owner tag. It is not safe for
   look for them, so a lost create would be made twice.
 
 `fastpix-pipeline apply` runs the fast mode exactly when `blockers` finds none of these among the
-reviewed plan's steps, and only once `fastpix-recover --check` found the state and FastPix agreeing.
+reviewed plan's steps, and only once `fastpix-recover --check` found nothing an interrupted run left
+behind (orphans, pending creates, a broken state file).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ not taken for it), runs the gate on the reviewed preview, then applies exactly t
 `pulumi up --refresh --plan DIR/plan.json` (Pulumi refuses any step the plan does not contain). The run
 skips the engine's checkpoints (the fast mode: linear, not quadratic, in the catalog's size) when every
 reviewed step is one `fastpix-recover --reconcile` can redo after a crash, and only after
-`fastpix-recover --check` found the state and FastPix agreeing; otherwise it checkpoints as usual
+`fastpix-recover --check` found nothing an interrupted run left behind; otherwise it checkpoints as usual
 (fast_mode.py; `--checkpoints always` forces that).
 Run from the Pulumi project's folder, with `pulumi` on PATH; GitHub's API is asked when GH_TOKEN is set.
 """
@@ -122,7 +122,7 @@ def up_environment(args: argparse.Namespace, folder: Path, environ: Mapping[str,
 def fast_mode_allowed(args: argparse.Namespace, folder: Path, environ: Mapping[str, str]) -> bool:
     """Whether this apply may skip the engine's checkpoints (fast_mode.py); says why on stdout either way.
 
-    Raises RuntimeError when the state and FastPix disagree: an interrupted run is to be recovered, and the
+    Raises RuntimeError when an interrupted run left media or state behind: the stack is to be recovered, and the
     change planned again, before anything else runs.
     """
     if args.checkpoints == "always":

@@ -382,14 +382,15 @@ def main(argv: list[str] | None = None) -> int:
                              "whose media FastPix no longer lists or lists with other values, and, with --apply, delete "
                              "this stack's provable orphans (see fastpix_provider/cli/reconcile.py)")
     parser.add_argument("--check", action="store_true",
-                        help="change nothing; exit 3 when the state and FastPix disagree (implies --reconcile): what "
-                             "`fastpix-pipeline apply` asks before a fast-mode run")
+                        help="change nothing; exit 3 when a killed run left what only recovery puts right (a broken "
+                             "state file, pending creates, this stack's orphans): what `fastpix-pipeline apply` asks "
+                             "before a fast-mode run. Media edited or deleted outside the run are not counted: "
+                             "`pulumi up --refresh` puts those right")
     parser.add_argument("--unlock", action="store_true",
                         help="with --apply: remove the killed run's lock (`pulumi cancel`); only if no run is going on")
     args = parser.parse_args(argv)
     if args.check and args.apply:
         parser.error("--check changes nothing; drop --apply")
-    args.reconcile = args.reconcile or args.check
     try:
         ref = StackRef.parse(args.stack)
     except ValueError as error:
@@ -437,9 +438,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{plan.project}/{plan.stack}: stack id {plan.stack_id or 'unknown'} ({source})")
     _report(plan)
     stale = _stale(deployment, listing) if args.reconcile else []
-    if args.check and (broken or not plan.clean or stale):
-        print(f"{plan.project}/{plan.stack}: the state and FastPix disagree (a run was interrupted); put it right with "
-              f"`fastpix-recover --stack {args.stack} --reconcile --apply`, then run again", file=sys.stderr)
+    if args.check and (broken or not plan.clean):
+        print(f"{plan.project}/{plan.stack}: an interrupted run left media or state behind; put it right with "
+              f"`fastpix-recover --stack {args.stack} --reconcile --apply --unlock` (once no run is going on), "
+              "then run again", file=sys.stderr)
         return CHECK_FOUND_WORK
     if plan.clean and not stale:
         print(f"{plan.project}/{plan.stack}: nothing to recover.")
