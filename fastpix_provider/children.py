@@ -181,7 +181,7 @@ def check_track(inputs: Mapping[str, Any]) -> list[Failure]:
         if inputs.get("type") == "audio":
             fail("source", lambda n: f"{n('source')} generated makes subtitles only: FastPix cannot generate an audio "
                                      "track")
-    else:
+    elif not is_unknown(source):  # a source a preview cannot know: what depends on it is judged at `up`
         if url in (None, "") and source in TRACK_SOURCES:
             fail("url", lambda n: f"{n('url')} is required: the public http(s) address FastPix downloads the "
                                   "subtitle or audio file from")
@@ -303,9 +303,10 @@ def _check_rules(name: str, value: Any, fail: Fail) -> None:
         prop = f"{name}.{key}"
         if is_unknown(items):
             continue
-        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
+        if not isinstance(items, list) or not all(is_unknown(i) or (isinstance(i, str) and i.strip()) for i in items):
             fail(prop, _says(f"{{}} must be a list of non-empty strings, got {_braced(echo(items))}", prop))
             continue
+        items = [i for i in items if not is_unknown(i)]  # an item a preview cannot know is judged at `up`
         entries[key] = items
         for item in items:
             if name == "domains" and ("://" in item or "/" in item or any(c.isspace() for c in item)):

@@ -74,8 +74,8 @@ class Failure:
 
 # How the dynamic provider protocol spells a value that preview cannot know yet (an output of another
 # resource, such as the id of a media not created yet); such inputs are checked again at `up`, once
-# known. The SDK hands `check` its own Unknown object (it deserializes the inputs keeping unknowns) and
-# `diff` this string.
+# known. The SDK hands `check` and `diff` its own Unknown object (it deserializes their inputs keeping
+# unknowns); the catalog's own check before the program runs (catalog.py) uses this string.
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 
@@ -262,7 +262,8 @@ def with_defaults(inputs: Mapping[str, Any]) -> dict[str, Any]:
     for name, default in DEFAULTS.items():
         if merged.get(name) is None:
             merged[name] = default
-    merged["metadata"] = dict(merged["metadata"])
+    if not is_unknown(merged["metadata"]):  # a map a preview cannot know yet stays unknown
+        merged["metadata"] = dict(merged["metadata"])
     return merged
 
 

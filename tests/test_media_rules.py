@@ -47,10 +47,15 @@ def test_each_bad_input_names_its_property_and_the_fix(inputs: dict, prop: str, 
     assert says in found[prop]
 
 
-@pytest.mark.parametrize("unknown", [media.UNKNOWN, pulumi.output.Unknown()], ids=["as-diff-gets-it", "as-check-gets-it"])
+@pytest.mark.parametrize("unknown", [media.UNKNOWN, pulumi.output.Unknown()],
+                         ids=["as-the-catalog-spells-it", "as-the-sdk-hands-it"])
 def test_values_unknown_during_preview_are_not_judged_yet(unknown: object) -> None:
     assert check_inputs({"url": unknown, "title": unknown, "metadata": unknown, "creator_id": unknown,
                          "max_resolution": unknown, "mp4_support": unknown}) == []
+
+
+def test_a_metadata_map_unknown_during_preview_shows_as_a_change() -> None:
+    assert plan_changes(VALID, {**VALID, "metadata": pulumi.output.Unknown()}).changed == ("metadata",)
 
 
 def test_nine_user_metadata_keys_fit_beside_the_owner_tag() -> None:

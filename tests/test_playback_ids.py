@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pulumi.output
 import pytest
 from pulumi.dynamic import CreateResult
 
@@ -42,6 +43,16 @@ def outs(result: CreateResult) -> dict[str, Any]:
 def test_a_restricted_playback_id_passes() -> None:
     assert children.check_playback_id(restricted()) == []
     assert children.check_playback_id({"media_id": "m", "access_policy": "public"}) == []
+
+
+def test_a_domain_a_preview_cannot_know_is_judged_at_up_and_the_rest_now() -> None:
+    cdn = pulumi.output.Unknown()  # the SDK hands check() an output of another resource so
+    unknown_item = {"default_policy": "deny", "allow": [cdn, "partner.example.com"]}
+    assert children.check_playback_id(restricted(media_id=cdn, domains=unknown_item)) == []
+    assert messages(children.check_playback_id(restricted(domains={"default_policy": "deny",
+                                                                   "allow": [cdn, "https://a.example.com/"]}))) == [
+        "domains.allow: domains.allow: 'https://a.example.com/' is not a domain: write the host alone, e.g. example.com or "
+        "*.example.com"]
 
 
 def test_every_problem_of_a_playback_id_at_once_in_the_catalogs_words() -> None:

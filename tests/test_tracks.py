@@ -78,9 +78,10 @@ def test_a_url_track_without_url_is_refused() -> None:
         "url: url is required: the public http(s) address FastPix downloads the subtitle or audio file from"]
 
 
-@pytest.mark.parametrize("unknown", [UNKNOWN, pulumi.output.Unknown()], ids=["as-diff-gets-it", "as-check-gets-it"])
-def test_values_a_preview_cannot_know_are_not_judged(unknown: object) -> None:
+@pytest.mark.parametrize("unknown", [UNKNOWN, pulumi.output.Unknown()], ids=["as-the-catalog-spells-it", "as-the-sdk-hands-it"])
+def test_values_a_preview_cannot_know_are_not_judged(unknown: Any) -> None:
     assert children.check_track(subtitle(media_id=unknown, url=unknown, language_code=unknown)) == []
+    assert children.check_track(subtitle(source=unknown, audio_track_id="original")) == []
 
 
 def test_url_and_language_change_in_place_type_and_media_replace() -> None:
