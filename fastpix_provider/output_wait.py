@@ -10,7 +10,7 @@ catalog: at 500 media a third of a no-change preview's program time, at 2,000 me
 RPC's error re-raised with its cause), then every output, in the order they finish, each error
 re-raised as soon as its output fails, except `ResourceRegistrationFailed`, which the SDK leaves to
 `Output.recover`; outputs and RPCs created while waiting are waited for too. It only hangs one
-callback on each output (`asyncio.as_completed`). It is one of the SDK workarounds of _sdk_compat.py,
+callback on each output, which queues the output once it is done. It is one of the SDK workarounds of _sdk_compat.py,
 which installs it for the whole program once the first `Media` is declared.
 """
 
@@ -50,12 +50,30 @@ def _take_pending_outputs() -> list[asyncio.Future[Any]]:
 
 
 async def _await_outputs() -> None:
-    while pending := _take_pending_outputs():
-        for finished in asyncio.as_completed(pending):
-            try:
-                await finished
-            except _sdk_stack.ResourceRegistrationFailed:
-                pass  # the SDK lets a failed registration's outputs fail where nobody reads them
+    """Every pending output, in the order they finish, taking in new ones after each (as the SDK does).
+
+    Each output gets one callback, which queues it once done: the work is linear in the outputs, and an
+    output created while waiting (in an `apply`) that fails is reported as soon as it fails, even while
+    older outputs are still pending.
+    """
+    finished: asyncio.Queue[asyncio.Future[Any]] = asyncio.Queue()
+    outstanding = 0
+
+    def watch(outputs: list[asyncio.Future[Any]]) -> None:
+        nonlocal outstanding
+        for output in outputs:
+            outstanding += 1
+            output.add_done_callback(finished.put_nowait)
+
+    watch(_take_pending_outputs())
+    while outstanding:
+        output = await finished.get()
+        outstanding -= 1
+        try:
+            await output
+        except _sdk_stack.ResourceRegistrationFailed:
+            pass  # the SDK lets a failed registration's outputs fail where nobody reads them
+        watch(_take_pending_outputs())
 
 
 async def wait_for_outstanding_rpcs(await_all_outstanding_tasks: bool = True) -> None:

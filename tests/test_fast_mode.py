@@ -2,8 +2,8 @@
 
 The fast mode is crash-safe only for what `fastpix-recover --reconcile` can redo after a killed run
 (tests/test_kill_fast_mode.py): media created, updated, replaced or deleted. Anything else in the
-reviewed plan keeps the checkpoints; and the fast mode starts only once `fastpix-recover --check` found
-nothing an interrupted run left behind."""
+reviewed plan keeps the checkpoints. Every apply, fast or not, starts only once `fastpix-recover --check`
+found nothing an interrupted run left behind."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from fastpix_provider.cli import fast_mode, pipeline
+from fastpix_provider.cli.recover import CHECK_FOUND_WORK
 
 MEDIA = "pulumi-python:dynamic/fastpix:Media"
 TRACK = "pulumi-python:dynamic/fastpix:Track"
@@ -44,15 +45,18 @@ def test_a_retained_media_created_or_replaced_keeps_the_checkpoints() -> None:
     assert len(fast_mode.blockers([step("create-replacement", "archive", retain_on_delete=True)])) == 1
 
 
-def test_an_adoption_keeps_the_checkpoints() -> None:
-    assert fast_mode.blockers([step("create", "legacy", adopt_id="m-old")]) == [
-        "legacy: adoption of an existing media, which recovery would take for an orphan"]
+def test_an_adoption_an_upload_or_an_import_keeps_the_checkpoints() -> None:
+    assert fast_mode.blockers([step("create", "legacy", adopt_id="m-old"), step("replace", "talk", file_path="/v/t.mp4"),
+                               step("import", "found")]) == [
+        "legacy: create adopting an existing media, which recovery would take for an orphan",
+        "talk: replace uploading a file, whose media recovery cannot see until FastPix has made it",
+        "found: import of a media, which recovery does not redo"]
 
 
 def test_children_and_other_providers_resources_keep_the_checkpoints() -> None:
     assert fast_mode.blockers([step("create", "intro/subtitles/en", TRACK), step("update", "b", "aws:s3/bucket:Bucket")]) == [
-        f"intro/subtitles/en: create of a {TRACK}, which recovery does not look for",
-        "b: update of a aws:s3/bucket:Bucket, which recovery does not look for"]
+        f"intro/subtitles/en: create of {TRACK}, which recovery does not look for",
+        "b: update of aws:s3/bucket:Bucket, which recovery does not look for"]
 
 
 def test_a_preview_without_steps_has_no_blocker() -> None:
@@ -81,8 +85,8 @@ class FakeRecover:
         return subprocess.CompletedProcess(command, self.exit_code)
 
 
-def test_a_media_only_plan_on_a_stack_that_agrees_with_fastpix_runs_fast(tmp_path: Path,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_media_only_plan_on_a_stack_with_no_leftovers_runs_fast(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     recover = FakeRecover(0)
     monkeypatch.setattr("fastpix_provider.cli.pipeline.subprocess.run", recover)
     env = pipeline.up_environment(apply_args(), plan_folder(tmp_path, step("create", "new")), {"PATH": "/bin"})
@@ -90,9 +94,21 @@ def test_a_media_only_plan_on_a_stack_that_agrees_with_fastpix_runs_fast(tmp_pat
     assert recover.calls[0][-4:] == ["fastpix_provider.cli.recover", "--stack", "prod", "--check"]
 
 
-def test_a_stack_an_interrupted_run_left_behind_stops_the_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("fastpix_provider.cli.pipeline.subprocess.run", FakeRecover(3))
-    with pytest.raises(RuntimeError, match=r"fastpix-recover --check` exited 3.*plan the change again"):
+@pytest.mark.parametrize("checkpoints, steps", [
+    ("auto", [step("delete", "gone")]),
+    ("auto", [step("create", "archive", retained=True)]),
+    ("always", [step("create", "new")]),
+], ids=["fast", "a-blocker", "asked-for"])
+def test_leftovers_of_an_interrupted_run_stop_every_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          checkpoints: str, steps: list[dict[str, Any]]) -> None:
+    monkeypatch.setattr("fastpix_provider.cli.pipeline.subprocess.run", FakeRecover(CHECK_FOUND_WORK))
+    with pytest.raises(RuntimeError, match=r"an interrupted run left media or state behind.*plan the change again"):
+        pipeline.up_environment(apply_args(checkpoints), plan_folder(tmp_path, *steps), {})
+
+
+def test_a_check_that_could_not_run_stops_the_apply_saying_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("fastpix_provider.cli.pipeline.subprocess.run", FakeRecover(1))
+    with pytest.raises(RuntimeError, match=r"could not check .* exited 1, see above\); nothing was applied"):
         pipeline.up_environment(apply_args(), plan_folder(tmp_path, step("delete", "gone")), {})
 
 
@@ -107,5 +123,5 @@ def test_otherwise_the_run_keeps_the_checkpoints_even_if_the_job_sets_the_variab
     monkeypatch.setattr("fastpix_provider.cli.pipeline.subprocess.run", recover)
     env = pipeline.up_environment(apply_args(checkpoints), plan_folder(tmp_path, *steps),
                                   {fast_mode.SKIP_CHECKPOINTS: "true"})
-    assert env == {} and recover.calls == []
+    assert env == {} and len(recover.calls) == 1
     assert capsys.readouterr().out.startswith("pipeline: checkpointed run")

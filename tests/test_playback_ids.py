@@ -46,7 +46,7 @@ def test_a_restricted_playback_id_passes() -> None:
 
 
 def test_a_domain_a_preview_cannot_know_is_judged_at_up_and_the_rest_now() -> None:
-    cdn = pulumi.output.Unknown()  # the SDK hands check() an output of another resource so
+    cdn: Any = pulumi.output.Unknown()  # the SDK hands check() an output of another resource so
     unknown_item = {"default_policy": "deny", "allow": [cdn, "partner.example.com"]}
     assert children.check_playback_id(restricted(media_id=cdn, domains=unknown_item)) == []
     assert messages(children.check_playback_id(restricted(domains={"default_policy": "deny",

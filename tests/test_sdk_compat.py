@@ -195,6 +195,52 @@ def test_the_linear_wait_keeps_the_sdks_contract(outcomes: list[object], added_l
         wait_with(sdk_wait_for_rpcs(), outcomes, added_later=added_later)
 
 
+def failure_of_a_late_output_while_an_older_one_is_pending(wait) -> tuple[str, bool]:  # type: ignore[no-untyped-def]
+    """An output finishes and its `apply` makes a new output, which fails while an older output is still
+    pending: what `wait` raised (or "hung"), and whether the older output was still pending then."""
+
+    async def scenario() -> tuple[str, bool]:
+        loop = asyncio.get_running_loop()
+        slow: asyncio.Future[None] = loop.create_future()
+        quick: asyncio.Future[None] = loop.create_future()
+        SETTINGS.outputs.update([slow, quick])
+
+        async def apply_makes_a_failing_output() -> None:
+            await asyncio.sleep(0)
+            quick.set_result(None)
+            late: asyncio.Future[None] = loop.create_future()
+            SETTINGS.outputs.add(late)
+            await asyncio.sleep(0)
+            late.set_exception(ValueError("the apply failed"))
+
+        helper = asyncio.ensure_future(apply_makes_a_failing_output())
+        try:
+            await asyncio.wait_for(wait(), timeout=5)  # a guard against hanging, not a measure
+            raised = "nothing"
+        except TimeoutError:
+            raised = "hung"
+        except Exception as error:
+            raised = f"{type(error).__name__}: {error}"
+        still_pending = not slow.done()
+        slow.set_result(None)
+        await helper
+        return raised, still_pending
+
+    saved = set(SETTINGS.outputs)
+    SETTINGS.outputs.clear()
+    try:
+        return asyncio.run(scenario())
+    finally:
+        SETTINGS.outputs.clear()
+        SETTINGS.outputs.update(saved)
+
+
+def test_a_late_output_that_fails_is_reported_at_once_as_the_sdk_does() -> None:
+    assert failure_of_a_late_output_while_an_older_one_is_pending(output_wait.wait_for_outstanding_rpcs) == \
+        failure_of_a_late_output_while_an_older_one_is_pending(sdk_wait_for_rpcs()) == \
+        ("ValueError: the apply failed", True)
+
+
 def test_registering_media_installs_the_linear_wait_where_the_sdks_runner_calls_it() -> None:
     with registering_media():
         assert sdk_stack.wait_for_rpcs is output_wait.wait_for_outstanding_rpcs

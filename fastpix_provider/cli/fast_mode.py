@@ -11,6 +11,8 @@ its owner tag. It is not safe for
   create is never taken for an orphan and the next run would make a second media;
 - a media adopted (`adoptId`): adoption tags a media that existed before; a lost adoption would look
   like this stack's orphan, and reconcile deletes orphans;
+- a media uploaded from a file: until FastPix has turned the upload into a media, recovery lists
+  nothing to find;
 - a subtitle, audio track or playback id (or any resource of another provider): reconcile does not
   look for them, so a lost create would be made twice.
 
@@ -27,7 +29,10 @@ from typing import Any
 SKIP_CHECKPOINTS = "PULUMI_SKIP_CHECKPOINTS"
 MEDIA_TYPE_SUFFIX = "fastpix:Media"
 UNCHANGING_OPS = frozenset({"same", "read", "refresh"})
-CREATING_OPS = frozenset({"create", "replace", "create-replacement", "import", "import-replacement"})
+# What recovery redoes for a media (reconcile.py); any other step on a media keeps the checkpoints.
+RECOVERABLE_MEDIA_OPS = frozenset({"create", "update", "replace", "create-replacement", "delete-replaced", "delete",
+                                   "discard", "discard-replaced"})
+CREATING_OPS = frozenset({"create", "replace", "create-replacement"})
 # The stack itself and provider instances change nothing in FastPix.
 HARMLESS_TYPE_PREFIXES = ("pulumi:pulumi:Stack", "pulumi:providers:")
 
@@ -49,12 +54,17 @@ def blockers(steps: Iterable[Mapping[str, Any]]) -> list[str]:
         key = str(step.get("urn", "")).rsplit("::", 1)[-1]
         if kind.startswith(HARMLESS_TYPE_PREFIXES):
             continue
+        inputs = new.get("inputs") or {}
         if not kind.endswith(MEDIA_TYPE_SUFFIX):
-            found.append(f"{key}: {op} of a {kind or 'resource of unknown type'}, which recovery does not look for")
+            found.append(f"{key}: {op} of {kind or 'a resource of unknown type'}, which recovery does not look for")
+        elif op not in RECOVERABLE_MEDIA_OPS:
+            found.append(f"{key}: {op} of a media, which recovery does not redo")
         elif op in CREATING_OPS and _retained(new):
             found.append(f"{key}: {op} of a media under retainOnDelete, which recovery never takes for an orphan")
-        elif op in CREATING_OPS and (new.get("inputs") or {}).get("adopt_id"):
-            found.append(f"{key}: adoption of an existing media, which recovery would take for an orphan")
+        elif op in CREATING_OPS and inputs.get("adopt_id"):
+            found.append(f"{key}: {op} adopting an existing media, which recovery would take for an orphan")
+        elif op in CREATING_OPS and inputs.get("file_path"):
+            found.append(f"{key}: {op} uploading a file, whose media recovery cannot see until FastPix has made it")
     return found
 
 

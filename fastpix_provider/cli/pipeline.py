@@ -12,11 +12,11 @@ preview failed or the gate blocks.
 apply (write credentials, after the environment's reviewers saw the plan job's summary): refuses
 when the state moved since the plan (plan_digest.py), asks again who approved (the plan job's word is
 not taken for it), runs the gate on the reviewed preview, then applies exactly the reviewed plan:
-`pulumi up --refresh --plan DIR/plan.json` (Pulumi refuses any step the plan does not contain). The run
-skips the engine's checkpoints (the fast mode: linear, not quadratic, in the catalog's size) when every
-reviewed step is one `fastpix-recover --reconcile` can redo after a crash, and only after
-`fastpix-recover --check` found nothing an interrupted run left behind; otherwise it checkpoints as usual
-(fast_mode.py; `--checkpoints always` forces that).
+`pulumi up --refresh --plan DIR/plan.json` (Pulumi refuses any step the plan does not contain). Before it,
+`fastpix-recover --check` must find nothing an interrupted run left behind (orphans, pending creates),
+which would otherwise become duplicates. The run skips the engine's checkpoints (the fast mode: linear,
+not quadratic, in the catalog's size) when every reviewed step is one `fastpix-recover --reconcile` can
+redo after a crash; otherwise it checkpoints as usual (fast_mode.py; `--checkpoints always` forces that).
 Run from the Pulumi project's folder, with `pulumi` on PATH; GitHub's API is asked when GH_TOKEN is set.
 """
 
@@ -33,6 +33,7 @@ from pathlib import Path
 from . import fast_mode, plan_digest
 from .approval import Approval, decide, merged_pull_of
 from .github_api import GitHub, GitHubError
+from .recover import CHECK_FOUND_WORK
 
 SUMMARY_LIMIT = 1_000_000  # GitHub keeps at most 1 MiB of a step's summary
 
@@ -112,19 +113,27 @@ def apply(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
 
 
 def up_environment(args: argparse.Namespace, folder: Path, environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment of the apply's `pulumi up`: the fast mode only where fast_mode_allowed says so."""
+    """The environment of the apply's `pulumi up`, once nothing an interrupted run left is in the way.
+
+    Raises RuntimeError when `fastpix-recover --check` finds leftovers of an interrupted run (they would
+    become duplicates, whatever the mode) or cannot tell. The fast mode only where fast_mode_allowed says so.
+    """
     env = {k: v for k, v in environ.items() if k != fast_mode.SKIP_CHECKPOINTS}  # never the job's own say
-    if fast_mode_allowed(args, folder, env):
+    check = subprocess.run([sys.executable, "-m", "fastpix_provider.cli.recover", "--stack", args.stack, "--check"],
+                           env=env)
+    if check.returncode == CHECK_FOUND_WORK:
+        raise RuntimeError("refusing to apply: an interrupted run left media or state behind (see above); recover "
+                           "the stack, then plan the change again")
+    if check.returncode != 0:
+        raise RuntimeError(f"refusing to apply: could not check for what an interrupted run may have left behind "
+                           f"(`fastpix-recover --check` exited {check.returncode}, see above); nothing was applied")
+    if fast_mode_allowed(args, folder):
         env[fast_mode.SKIP_CHECKPOINTS] = "true"
     return env
 
 
-def fast_mode_allowed(args: argparse.Namespace, folder: Path, environ: Mapping[str, str]) -> bool:
-    """Whether this apply may skip the engine's checkpoints (fast_mode.py); says why on stdout either way.
-
-    Raises RuntimeError when an interrupted run left media or state behind: the stack is to be recovered, and the
-    change planned again, before anything else runs.
-    """
+def fast_mode_allowed(args: argparse.Namespace, folder: Path) -> bool:
+    """Whether this apply may skip the engine's checkpoints (fast_mode.py); says why on stdout either way."""
     if args.checkpoints == "always":
         print("pipeline: checkpointed run (--checkpoints always)", flush=True)
         return False
@@ -134,11 +143,6 @@ def fast_mode_allowed(args: argparse.Namespace, folder: Path, environ: Mapping[s
         print(f"pipeline: checkpointed run: {len(blockers)} step(s) recovery cannot redo after a crash, e.g. "
               f"{blockers[0]}", flush=True)
         return False
-    check = subprocess.run([sys.executable, "-m", "fastpix_provider.cli.recover", "--stack", args.stack, "--check"],
-                           env=dict(environ))
-    if check.returncode != 0:
-        raise RuntimeError(f"refusing to apply: `fastpix-recover --check` exited {check.returncode} (see above); "
-                           "recover the stack, then plan the change again")
     print("pipeline: fast run (the engine's checkpoints skipped; crash-safe with fastpix-recover --reconcile)",
           flush=True)
     return True
