@@ -77,6 +77,8 @@ MODES = {
     "parallel-diff": Mode("parallel-diff", {"PULUMI_PARALLEL_DIFF": "true"}),
     # Media spread over 4 explicit provider processes (fastpix_provider/spread.py), 16 calls in flight.
     "providers4": Mode("providers4", config={"fastpix:providers": "4"}, parallel=16),
+    "fast+providers2": Mode("fast+providers2", {"PULUMI_SKIP_CHECKPOINTS": "true"}, reconcile=True,
+                            config={"fastpix:providers": "2"}, parallel=16),
     "fast+providers4": Mode("fast+providers4", {"PULUMI_SKIP_CHECKPOINTS": "true"}, reconcile=True,
                             config={"fastpix:providers": "4"}, parallel=16),
     "no-backups+no-integrity": Mode("no-backups+no-integrity", {"PULUMI_DIY_BACKEND_DISABLE_CHECKPOINT_BACKUPS": "true"},

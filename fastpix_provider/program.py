@@ -7,18 +7,25 @@ from pathlib import Path
 
 import pulumi
 
+from ._sdk_compat import let_registrations_start
 from .catalog import CatalogEntry, CatalogError, load_catalog
 from .playback_ids import declare_children
 from .resource import Media
 from .spread import Spread
 
 CATALOG_VARIABLE = "FASTPIX_CATALOG"
+# Media declared between two turns of the event loop: registrations start while the rest are declared.
+REGISTRATION_BATCH = 16
 
 
 def declare_catalog(entries: list[CatalogEntry]) -> dict[str, Media]:
     declared: dict[str, Media] = {}
     spread = Spread.from_stack()
-    for entry in entries:
+    # In a preview the engine answers each registration at once: turning the loop early only adds work.
+    dry_run = pulumi.runtime.is_dry_run()
+    for index, entry in enumerate(entries):
+        if index and index % REGISTRATION_BATCH == 0 and not dry_run:
+            let_registrations_start()
         opts = pulumi.ResourceOptions(protect=entry.protect, retain_on_delete=entry.retain_on_delete,
                                       provider=spread.provider_for(entry.key))
         declared[entry.key] = Media(entry.key, **entry.args, opts=opts)

@@ -8,6 +8,7 @@ import asyncio
 import functools
 import inspect
 import pickle
+import types
 from importlib.metadata import version
 
 import pulumi
@@ -15,6 +16,7 @@ import pulumi.log
 import pulumi.runtime.resource as sdk_resource
 import pulumi.runtime.stack as sdk_stack
 import pytest
+import yaml
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.settings import SETTINGS
 
@@ -25,9 +27,11 @@ from fastpix_provider._sdk_compat import (
     PICKLER_CHAIN,
     QUADRATIC_OUTPUT_WAIT,
     WORKAROUNDS,
+    let_registrations_start,
     registering_media,
     restore_pickler,
 )
+from fastpix_provider.catalog import parse_catalog
 from fastpix_provider.provider import MediaProvider
 
 
@@ -270,3 +274,44 @@ def test_only_this_packages_routine_registration_lines_are_left_out(monkeypatch:
     assert sent == ["registering resource: ty=aws:s3/bucket:Bucket, name=b, custom=True, remote=False",
                     f"exception when preparing or executing rpc for ty='{media}' name='clip-1': Traceback"]
     assert log.warn is pulumi.log.warn and log.error is pulumi.log.error
+
+
+# -- registrations start while the program declares ----------------------------------------------------
+
+def test_a_turn_of_the_loop_lets_a_registration_declared_earlier_start() -> None:
+    async def program() -> list[str]:
+        started: list[str] = []
+
+        async def registration() -> None:
+            started.append("clip-1")
+
+        pending = asyncio.ensure_future(registration())
+        declared_so_far = list(started)  # the SDK's loop has not turned: nothing started
+        let_registrations_start()  # as the program's own (synchronous) code calls it
+        await pending
+        return [*declared_so_far, "turn", *started]
+
+    assert asyncio.run(program()) == ["turn", "clip-1"]
+
+
+@pytest.mark.parametrize("dry_run, turns", [(False, 2), (True, 0)], ids=["up", "preview"])
+def test_the_catalog_turns_the_loop_every_batch_of_media_except_in_a_preview(
+        monkeypatch: pytest.MonkeyPatch, dry_run: bool, turns: int) -> None:
+    from fastpix_provider import program
+    from tests.support.builders import entry
+
+    calls: list[int] = []
+    declared: list[str] = []
+    monkeypatch.setattr(program, "let_registrations_start", lambda: calls.append(len(declared)))
+    monkeypatch.setattr(pulumi.runtime, "is_dry_run", lambda: dry_run)
+
+    def media(key: str, **_: object) -> types.SimpleNamespace:
+        declared.append(key)
+        return types.SimpleNamespace(id=key, status=None, playback_url=None)
+
+    monkeypatch.setattr(program, "Media", media)
+    monkeypatch.setattr(program, "declare_children", lambda *_: None)
+    monkeypatch.setattr(pulumi, "export", lambda *_: None)
+    entries = parse_catalog(yaml.safe_dump({f"clip-{i}": entry() for i in range(40)}), "media.yaml")
+    program.declare_catalog(entries)
+    assert calls == [16, 32][:turns]
