@@ -14,8 +14,19 @@ from .resource import Media
 from .spread import Spread
 
 CATALOG_VARIABLE = "FASTPIX_CATALOG"
-# Media declared between two turns of the event loop: registrations start while the rest are declared.
-REGISTRATION_BATCH = 16
+# The event loop turns every 16 media up to the 256th, then at each power of two, so registrations start
+# while the rest are declared. A turn costs time proportional to what is declared so far: a turn every 16
+# media throughout made 2,000 media cost 35 s more program CPU; doubling the spacing keeps the sum linear.
+TURN_EVERY = 16
+TURN_EVERY_UNTIL = 256
+
+
+def _turns_the_loop(index: int) -> bool:
+    if index <= 0:
+        return False
+    if index <= TURN_EVERY_UNTIL:
+        return index % TURN_EVERY == 0
+    return index & (index - 1) == 0
 
 
 def declare_catalog(entries: list[CatalogEntry]) -> dict[str, Media]:
@@ -24,7 +35,7 @@ def declare_catalog(entries: list[CatalogEntry]) -> dict[str, Media]:
     # In a preview the engine answers each registration at once: turning the loop early only adds work.
     dry_run = pulumi.runtime.is_dry_run()
     for index, entry in enumerate(entries):
-        if index and index % REGISTRATION_BATCH == 0 and not dry_run:
+        if _turns_the_loop(index) and not dry_run:
             let_registrations_start()
         opts = pulumi.ResourceOptions(protect=entry.protect, retain_on_delete=entry.retain_on_delete,
                                       provider=spread.provider_for(entry.key))

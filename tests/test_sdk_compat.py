@@ -315,3 +315,10 @@ def test_the_catalog_turns_the_loop_every_batch_of_media_except_in_a_preview(
     entries = parse_catalog(yaml.safe_dump({f"clip-{i}": entry() for i in range(40)}), "media.yaml")
     program.declare_catalog(entries)
     assert calls == [16, 32][:turns]
+
+
+def test_the_loop_turns_a_number_of_times_that_grows_with_the_log_of_the_catalog() -> None:
+    from fastpix_provider.program import _turns_the_loop
+
+    turns = {n: sum(_turns_the_loop(i) for i in range(n)) for n in (40, 500, 2_000, 5_000)}
+    assert turns == {40: 2, 500: 16, 2_000: 18, 5_000: 20}
