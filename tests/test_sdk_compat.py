@@ -9,7 +9,9 @@ import functools
 import inspect
 import pickle
 import types
+from collections.abc import Awaitable, Coroutine
 from importlib.metadata import version
+from typing import Any, TypeVar
 
 import pulumi
 import pulumi.log
@@ -132,6 +134,29 @@ def sdk_wait_for_rpcs():  # type: ignore[no-untyped-def]
     return getattr(sdk_stack.wait_for_rpcs, "__wrapped__", sdk_stack.wait_for_rpcs)
 
 
+T = TypeVar("T")
+
+
+def run_alone(scenario: Coroutine[Any, Any, T]) -> T:
+    """Run a scenario on an event loop of its own, with the SDK's set of pending outputs to itself."""
+    saved = set(SETTINGS.outputs)
+    SETTINGS.outputs.clear()
+    try:
+        return asyncio.run(scenario)
+    finally:
+        SETTINGS.outputs.clear()
+        SETTINGS.outputs.update(saved)
+
+
+async def raised_by(awaitable: Awaitable[Any]) -> str:
+    """What awaiting it raised, as text ("nothing" if it returned)."""
+    try:
+        await awaitable
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return "nothing"
+
+
 def wait_with(wait, outcomes: list[object], *, added_later: int = 0) -> tuple[str, list[int]]:  # type: ignore[no-untyped-def]
     """Run `wait` over pending outputs that finish one per loop pass, each with its outcome (a value or an
     exception); `added_later` more are created while it waits. What it raised, and the outputs awaited."""
@@ -160,21 +185,11 @@ def wait_with(wait, outcomes: list[object], *, added_later: int = 0) -> tuple[st
                 late.set_result(None)
 
         resolving = asyncio.ensure_future(finish_one_per_pass())
-        try:
-            await wait()
-            raised = "nothing"
-        except Exception as error:
-            raised = f"{type(error).__name__}: {error}"
+        raised = await raised_by(wait())
         await resolving
         return raised, finished
 
-    saved = set(SETTINGS.outputs)
-    SETTINGS.outputs.clear()
-    try:
-        return asyncio.run(scenario())
-    finally:
-        SETTINGS.outputs.clear()
-        SETTINGS.outputs.update(saved)
+    return run_alone(scenario())
 
 
 def test_the_sdk_still_waits_for_outputs_with_work_quadratic_in_their_number() -> None:
@@ -218,25 +233,13 @@ def failure_of_a_late_output_while_an_older_one_is_pending(wait) -> tuple[str, b
             late.set_exception(ValueError("the apply failed"))
 
         helper = asyncio.ensure_future(apply_makes_a_failing_output())
-        try:
-            await asyncio.wait_for(wait(), timeout=5)  # a guard against hanging, not a measure
-            raised = "nothing"
-        except TimeoutError:
-            raised = "hung"
-        except Exception as error:
-            raised = f"{type(error).__name__}: {error}"
+        raised = await raised_by(asyncio.wait_for(wait(), timeout=5))  # a guard against hanging, not a measure
         still_pending = not slow.done()
         slow.set_result(None)
         await helper
         return raised, still_pending
 
-    saved = set(SETTINGS.outputs)
-    SETTINGS.outputs.clear()
-    try:
-        return asyncio.run(scenario())
-    finally:
-        SETTINGS.outputs.clear()
-        SETTINGS.outputs.update(saved)
+    return run_alone(scenario())
 
 
 def test_a_late_output_that_fails_is_reported_at_once_as_the_sdk_does() -> None:
