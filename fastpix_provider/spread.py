@@ -25,8 +25,10 @@ import pulumi
 
 PROVIDERS_CONFIG = "providers"  # fastpix:providers
 PROVIDERS_VARIABLE = "FASTPIX_PROVIDERS"
-# 1: the default provider alone. Measured (benchmarks/run.py, mode providers4): with checkpoints the
-# engine's state writes dominate and more processes on 2 cores only add CPU; see the README's table.
+# 1: the default provider alone. Measured (benchmarks/run.py, modes fast+providers2/4, N = 500, one run):
+# more processes help deletes (8.1 -> 5.5 / 4.9 s) but slow creates (9.9 -> 10.5 / 11.8 s) and refreshes,
+# each process being CPU the engine and the program need on 2 cores; with checkpoints the state writes
+# dominate anyway.
 DEFAULT_PROVIDERS = 1
 MAX_PROVIDERS = 32
 PROVIDER_PACKAGE = "pulumi-python"
