@@ -325,3 +325,19 @@ def test_the_loop_turns_a_number_of_times_that_grows_with_the_log_of_the_catalog
 
     turns = {n: sum(_turns_the_loop(i) for i in range(n)) for n in (40, 500, 2_000, 5_000)}
     assert turns == {40: 2, 500: 16, 2_000: 18, 5_000: 20}
+
+
+def test_outside_a_running_loop_a_turn_does_nothing() -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        started: list[str] = []
+
+        async def registration() -> None:
+            started.append("clip-1")
+
+        pending = loop.create_task(registration())
+        let_registrations_start()  # no loop is running here: registrations would have no engine to reach
+        assert started == []
+        loop.run_until_complete(pending)
+    finally:
+        loop.close()
