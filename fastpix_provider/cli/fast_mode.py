@@ -26,8 +26,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import MEDIA_TYPE_SUFFIX
+
 SKIP_CHECKPOINTS = "PULUMI_SKIP_CHECKPOINTS"
-MEDIA_TYPE_SUFFIX = "fastpix:Media"
 UNCHANGING_OPS = frozenset({"same", "read", "refresh"})
 # What recovery redoes for a media (reconcile.py); any other step on a media keeps the checkpoints.
 RECOVERABLE_MEDIA_OPS = frozenset({"create", "update", "replace", "create-replacement", "delete-replaced", "delete",

@@ -30,7 +30,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-MEDIA_TYPE_SUFFIX = "fastpix:Media"
+from . import MEDIA_TYPE_SUFFIX
+
 # `discard` removes a resource that was only read (`get`): Pulumi never deletes it.
 DELETE_OPS = {"delete", "discard"}
 REPLACE_OPS = {"replace", "create-replacement", "delete-replaced", "discard-replaced"}

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import media
-from .recover import MEDIA_TYPE_SUFFIX
+from . import MEDIA_TYPE_SUFFIX
 
 GONE = "gone"
 DRIFTED = "drifted"

@@ -64,8 +64,8 @@ from ..client import FastPixClient
 from ..errors import FastPixError, NotFoundError
 from ..owner import OWNER_METADATA_KEY, OwnerTag, current_backend_url, normalize_backend_url, owner_path, stack_id_for
 from ..settings import ProviderSettings
+from . import MEDIA_TYPE_SUFFIX
 
-MEDIA_TYPE_SUFFIX = "fastpix:Media"
 CHECK_FOUND_WORK = 3  # the exit status of --check when there is something to recover
 BACKUP_FOLDER = ".fastpix-recover"
 # What the DIY (file://, s3://...) backends call every stack's organisation.
