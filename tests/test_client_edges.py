@@ -724,20 +724,24 @@ def test_an_empty_secret_and_token_id_quote_server_text_as_it_is() -> None:
 # -- the deadline ---------------------------------------------------------------------------------------------
 
 
-def test_each_attempt_is_given_the_time_left_before_its_deadline() -> None:
+def first_attempts_timeouts(request_deadline: float) -> dict[str, float]:
+    """The timeouts the first attempt of a get_media is given, under `request_deadline`."""
     seen: list[dict[str, float]] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request.extensions["timeout"])
         return ok({"id": MEDIA})
 
-    client(handler, request_deadline=2.0).get_media(MEDIA)
-    timeout = seen[0]
+    client(handler, request_deadline=request_deadline).get_media(MEDIA)
+    return seen[0]
+
+
+def test_each_attempt_is_given_the_time_left_before_its_deadline() -> None:
+    timeout = first_attempts_timeouts(2.0)
     assert DEFAULT_TIMEOUT.connect == 5.0
     assert 1.5 < timeout["connect"] <= 2.0
     assert all(1.5 < timeout[k] <= 2.0 for k in ("read", "write", "pool"))
-    client(handler, request_deadline=100.0).get_media(MEDIA)
-    assert seen[1] == {"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 30.0}
+    assert first_attempts_timeouts(100.0) == {"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 30.0}
 
 
 def test_a_timeout_left_unset_is_capped_at_the_deadline() -> None:
@@ -1170,11 +1174,5 @@ def test_an_excerpt_of_3200_blank_bytes_is_empty_whatever_follows() -> None:
 
 
 def test_a_deadline_under_a_second_gives_each_attempt_under_a_second() -> None:
-    seen: list[dict[str, float]] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request.extensions["timeout"])
-        return ok({"id": MEDIA})
-
-    client(handler, request_deadline=0.5).get_media(MEDIA)
-    assert all(0.3 < value <= 0.5 for value in seen[0].values()), seen
+    timeout = first_attempts_timeouts(0.5)
+    assert all(0.3 < value <= 0.5 for value in timeout.values()), timeout

@@ -178,41 +178,32 @@ def test_deleting_orphans_prints_each_one(project: Path, monkeypatch, capsys) ->
     assert capsys.readouterr().out.splitlines()[-2:] == ["deleted orphan m-3", "deleted orphan m-4"]
 
 
-def test_a_failed_orphan_deletion_says_which_and_why_and_stops(capsys: pytest.CaptureFixture[str]) -> None:
-    failure = error_for_status(503, method="DELETE", path="/on-demand/m-1", message="busy")
+class DeletingRaises:
+    """A client whose every delete raises `error`."""
 
-    class Failing:
-        def delete_media(self, media_id: str) -> None:
-            raise failure
+    def __init__(self, error: Exception) -> None:
+        self.error = error
 
-    plan = RecoveryPlan(PROJECT, STACK, OURS, orphans=[media("m-1", tag("a")), media("m-2", tag("b"))])
-    assert recover._delete_orphans(Failing(), plan) == 1  # type: ignore[arg-type]
-    assert capsys.readouterr().err == (
-        f"error: deleting orphan m-1 failed, the remaining orphans are kept: {failure}\n")
+    def delete_media(self, media_id: str) -> None:
+        raise self.error
 
 
-def test_a_router_404_on_an_orphan_deletion_says_which_and_why(capsys: pytest.CaptureFixture[str]) -> None:
-    failure = error_for_status(404, method="DELETE", path="/on-demand/m-1", message="no route", fastpix_envelope=False)
-
-    class Failing:
-        def delete_media(self, media_id: str) -> None:
-            raise failure
-
-    plan = RecoveryPlan(PROJECT, STACK, OURS, orphans=[media("m-1", tag("a"))])
-    assert recover._delete_orphans(Failing(), plan) == 1  # type: ignore[arg-type]
+@pytest.mark.parametrize("failure, orphans", [
+    (error_for_status(503, method="DELETE", path="/on-demand/m-1", message="busy"), ("m-1", "m-2")),
+    (error_for_status(404, method="DELETE", path="/on-demand/m-1", message="no route", fastpix_envelope=False), ("m-1",)),
+], ids=["a-503-stops-before-the-rest", "a-router-404-is-no-proof-of-gone"])
+def test_a_failed_orphan_deletion_says_which_and_why_and_stops(capsys: pytest.CaptureFixture[str], failure: Exception,
+                                                               orphans: tuple[str, ...]) -> None:
+    plan = RecoveryPlan(PROJECT, STACK, OURS, orphans=[media(m, tag(f"key-{m}")) for m in orphans])
+    assert recover._delete_orphans(DeletingRaises(failure), plan) == 1  # type: ignore[arg-type]
     assert capsys.readouterr().err == (
         f"error: deleting orphan m-1 failed, the remaining orphans are kept: {failure}\n")
 
 
 def test_an_orphan_already_gone_says_so_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     gone = error_for_status(404, method="DELETE", path="/on-demand/m-1", message="not found", fastpix_envelope=True)
-
-    class Gone:
-        def delete_media(self, media_id: str) -> None:
-            raise gone
-
     plan = RecoveryPlan(PROJECT, STACK, OURS, orphans=[media("m-1", tag("a"))])
-    assert recover._delete_orphans(Gone(), plan) == 0  # type: ignore[arg-type]
+    assert recover._delete_orphans(DeletingRaises(gone), plan) == 0  # type: ignore[arg-type]
     assert capsys.readouterr().out == "orphan m-1 was already gone\n"
 
 
